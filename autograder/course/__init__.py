@@ -1,0 +1,1 @@
+"""Instructor tooling: releasing assignments and running the example class through nbgrader."""

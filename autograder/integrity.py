@@ -1,0 +1,225 @@
+"""References the checks rely on, taken before any student cell runs, and a check they are intact.
+
+The notebook's first (locked) cell imports ``autograder``, which imports this module first. Every
+clock and asyncio function the grader uses is read from here, never looked up again on ``time`` or
+``asyncio``, so a submission that rebinds ``time.perf_counter`` or ``asyncio.gather`` cannot make a
+sequential view look concurrent. ``verify_intact()`` runs at the start of every helper and fails the
+test, with a message that says what was changed, when anything was rebound or patched.
+
+A submission that runs code *before* the set-up cell could rebind a function before we copy it, so
+the stdlib references are also checked for being genuine (defined by ``time`` or ``asyncio``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import asyncio.base_events
+import asyncio.events
+import gc
+import inspect
+import json
+import sys
+import time
+import types
+import warnings
+from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
+
+# --- the references themselves -------------------------------------------------------------------
+
+perf_counter = time.perf_counter
+monotonic = time.monotonic
+blocking_sleep = time.sleep
+sleep = asyncio.sleep
+gather = asyncio.gather
+wait = asyncio.wait
+wait_for = asyncio.wait_for
+create_task = asyncio.create_task
+get_running_loop = asyncio.get_running_loop
+current_task = asyncio.current_task
+CancelledError = asyncio.CancelledError
+Task = asyncio.Task
+iscoroutinefunction = inspect.iscoroutinefunction
+isawaitable = inspect.isawaitable
+json_loads = json.loads
+gc_collect = gc.collect
+catch_warnings = warnings.catch_warnings
+simplefilter = warnings.simplefilter
+redirect_stdout = redirect_stdout
+redirect_stderr = redirect_stderr
+
+# What a submission might rebind to fool a timing or overlap check: (module, attribute name).
+GUARDED_STDLIB: tuple[tuple[types.ModuleType, str], ...] = (
+    *(
+        (time, name)
+        for name in (
+            "perf_counter",
+            "perf_counter_ns",
+            "monotonic",
+            "monotonic_ns",
+            "time",
+            "time_ns",
+            "sleep",
+            "process_time",
+        )
+    ),
+    *(
+        (asyncio, name)
+        for name in (
+            "sleep",
+            "gather",
+            "wait",
+            "wait_for",
+            "create_task",
+            "ensure_future",
+            "get_running_loop",
+            "get_event_loop",
+            "as_completed",
+            "shield",
+            "timeout",
+            "to_thread",
+            "TaskGroup",
+            "Task",
+            "Future",
+            "run",
+            "iscoroutine",
+            "current_task",
+        )
+    ),
+    (asyncio.base_events.BaseEventLoop, "time"),
+    (asyncio.base_events.BaseEventLoop, "call_at"),
+    (asyncio.base_events.BaseEventLoop, "run_in_executor"),
+    (asyncio.events.AbstractEventLoop, "time"),
+    (inspect, "iscoroutinefunction"),
+    (inspect, "isawaitable"),
+    (json, "loads"),
+)
+
+_stdlib_snapshot: dict[tuple[int, str], object] = {
+    (id(owner), name): getattr(owner, name) for owner, name in GUARDED_STDLIB
+}
+# autograder's own modules and the objects they define; filled in by register_module().
+_module_snapshots: dict[str, tuple[types.ModuleType, dict[str, object], dict[str, object]]] = {}
+
+
+class GradingTampered(AssertionError):
+    """The notebook changed something the grader measures with, so it cannot be graded."""
+
+
+def _owner_name(owner: object) -> str:
+    return owner.__name__ if isinstance(owner, types.ModuleType) else owner.__qualname__
+
+
+def _is_genuine(owner: object, name: str, value: object) -> bool:
+    """True when value really comes from the stdlib module that owns it (not a student's lambda)."""
+    home = owner.__name__ if isinstance(owner, types.ModuleType) else owner.__module__
+    package = home.split(".")[0]
+    homes = (home, package, "_" + package)
+    if isinstance(value, types.BuiltinFunctionType):
+        return getattr(value, "__module__", None) in homes or (
+            getattr(value.__self__, "__name__", None) in homes
+        )
+    if isinstance(value, types.FunctionType):
+        return value.__module__.split(".")[0] == package
+    if isinstance(value, type):
+        return value.__module__.split(".")[0] in homes
+    # functools.partial, lambdas bound elsewhere, callable objects: nothing the stdlib ships here.
+    return False
+
+
+def _code_of(value: object) -> object:
+    """What a function runs (code, closure, wrapped function), or that of each method of a class."""
+    if isinstance(value, types.FunctionType):
+        closure = tuple(id(cell.cell_contents) for cell in value.__closure__ or ())
+        wrapped = getattr(value, "__wrapped__", None)
+        return (value.__code__, closure, value.__defaults__, _code_of(wrapped) if wrapped else None)
+    if isinstance(value, type):
+        return tuple(
+            (k, v.__code__ if isinstance(v, types.FunctionType) else v)
+            for k, v in sorted(vars(value).items())
+            if not k.startswith("__") or k in ("__aenter__", "__aexit__", "__call__", "__init__")
+        )
+    return None
+
+
+def register_module(module_name: str) -> None:
+    """Snapshot a module of autograder: the functions and classes it defines or re-exports."""
+    module = sys.modules[module_name]
+    exported = set(getattr(module, "__all__", ()))
+    own = {
+        name: value
+        for name, value in vars(module).items()
+        if isinstance(value, types.FunctionType | type)
+        and (name in exported or getattr(value, "__module__", None) == module_name)
+    }
+    _module_snapshots[module_name] = (module, own, {k: _code_of(v) for k, v in own.items()})
+
+
+def tampering() -> list[str]:
+    """Every change found, in words a student can act on; empty when all is intact."""
+    found = []
+    for owner, name in GUARDED_STDLIB:
+        original = _stdlib_snapshot[(id(owner), name)]
+        current = getattr(owner, name, None)
+        label = f"{_owner_name(owner)}.{name}"
+        if current is not original:
+            found.append(f"`{label}` was replaced (it is now {current!r})")
+        elif not _is_genuine(owner, name, current):
+            found.append(f"`{label}` was replaced before the set-up cell ran ({current!r})")
+    for module_name, (module, own, codes) in _module_snapshots.items():
+        if sys.modules.get(module_name) is not module:
+            found.append(f"the module `{module_name}` was replaced in sys.modules")
+            continue
+        for name, value in own.items():
+            current = getattr(module, name, None)
+            if current is not value:
+                found.append(f"`{module_name}.{name}` was replaced")
+            elif _code_of(value) != codes[name]:
+                found.append(f"`{module_name}.{name}` was patched in place")
+    return found
+
+
+def restore() -> None:
+    """Put every rebound stdlib function and helper back (for the course's own test runs)."""
+    for owner, name in GUARDED_STDLIB:
+        setattr(owner, name, _stdlib_snapshot[(id(owner), name)])
+    for module_name, (module, own, _codes) in _module_snapshots.items():
+        sys.modules[module_name] = module
+        for name, value in own.items():
+            setattr(module, name, value)
+
+
+def verify_intact() -> None:
+    """Fail the test when the notebook rebound a clock, an asyncio function or a grading helper."""
+    found = tampering()
+    if found:
+        raise GradingTampered(
+            "The grader cannot trust this run: "
+            + "; ".join(found)
+            + ".\nThe tests measure time and concurrency with the real clocks, asyncio functions "
+            "and grading helpers. Remove the code that reassigns or patches them, then restart the "
+            "kernel and run all cells."
+        )
+
+
+def guarded(func: Callable) -> Callable:
+    """Decorator: run verify_intact() before the helper does anything else."""
+    if iscoroutinefunction(func):
+
+        async def async_wrapper(*args, **kwargs):
+            verify_intact()
+            return await func(*args, **kwargs)
+
+        wrapper = async_wrapper
+    else:
+
+        def wrapper(*args, **kwargs):
+            verify_intact()
+            return func(*args, **kwargs)
+
+    wrapper.__name__ = func.__name__
+    wrapper.__qualname__ = func.__qualname__
+    wrapper.__doc__ = func.__doc__
+    wrapper.__module__ = func.__module__
+    wrapper.__wrapped__ = func
+    return wrapper
