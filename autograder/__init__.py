@@ -5,7 +5,7 @@ ones that existed before any student cell ran (the notebook's set-up cell import
 """
 
 from autograder import integrity  # noqa: I001  (must come first: it takes the references)
-from autograder import bootstrap, checks, loop_watch, runner, upstream
+from autograder import bootstrap, checks, loop_watch, runner, substitute, upstream
 from autograder.checks import (
     CheckFailed,
     assert_all_answered,
@@ -22,7 +22,8 @@ from autograder.checks import (
 )
 from autograder.integrity import GradingTampered, verify_intact
 from autograder.loop_watch import LoopStallDetector
-from autograder.runner import ViewCall, ViewRun, build_request, run_once, run_view
+from autograder.runner import ViewCall, ViewRun, build_request, run_once, run_view, try_view
+from autograder.substitute import substituted
 from autograder.upstream import Failure, FakeUpstream, Route, UpstreamCall
 
 
@@ -49,12 +50,12 @@ __all__ = [
     "build_request",
     "run_once",
     "run_view",
+    "substituted",
     "summary",
+    "try_view",
     "verify_intact",
 ]
 
-for _module_name in (
-    *(m.__name__ for m in (integrity, bootstrap, checks, loop_watch, runner, upstream)),
-    __name__,
-):
+_MODULES = (integrity, bootstrap, checks, loop_watch, runner, substitute, upstream)
+for _module_name in (*(m.__name__ for m in _MODULES), __name__):
     integrity.register_module(_module_name)

@@ -8,7 +8,6 @@ are recognised (a sync ORM call, an awaited response, a forgotten ``await``) and
 from __future__ import annotations
 
 import math
-import traceback
 from collections.abc import Callable
 
 from django.http import HttpResponseBase
@@ -39,12 +38,10 @@ def _body(call: ViewCall) -> str:
         return _short(content)
 
 
-def _where(error: BaseException) -> str:
+def _where(call: ViewCall) -> str:
     """The innermost line of the student's code in the traceback (not Django's or asyncio's)."""
-    frames = traceback.extract_tb(error.__traceback__)
-    own = [
-        f for f in frames if "site-packages" not in f.filename and "/lib/python" not in f.filename
-    ]
+    frames = list(call.where or ())
+    own = [f for f in frames if "site-packages" not in f.filename and "/python3." not in f.filename]
     frame = (own or frames or [None])[-1]
     return f" (at line {frame.lineno}: `{frame.line}`)" if frame and frame.line else ""
 
@@ -65,6 +62,11 @@ def explain_exception(error: BaseException) -> str:
             "The view awaited something that is not awaitable, such as the HttpResponse/"
             "JsonResponse itself. Only coroutines (the result of calling an `async def` function), "
             "tasks and futures can be awaited: `return JsonResponse(...)` without `await`."
+        )
+    if isinstance(error, TypeError) and "safe parameter to False" in text:
+        return (
+            "JsonResponse was given something that is not a dict. If it is a coroutine object, "
+            "an async function was called without `await`; if it is a list, pass `safe=False`."
         )
     if isinstance(error, TypeError) and any(
         word in text for word in ("coroutine", "Future", "Task")
@@ -118,7 +120,7 @@ def assert_answered(call: ViewCall, view_name: str = "the view") -> None:
         raise _fail(
             view_name,
             f"for {call.label} it raised {type(error).__name__}: {_short(str(error))}"
-            f"{_where(error)}.",
+            f"{_where(call)}.",
             explain_exception(error),
         )
     if ref.isawaitable(call.response):
@@ -190,16 +192,27 @@ def assert_json_error(call: ViewCall, status: int, view_name: str = "the view", 
 
 @guarded
 def assert_all_answered(run: ViewRun, status: int = 200) -> None:
-    """Every call of a run finished in time with ``status``; explains the first one that did not."""
-    for call in run.calls:
-        assert_status(call, status, run.view_name)
+    """Every call of a run finished in time with ``status``; explains the first one that did not.
+
+    A "never awaited" warning is the root cause of most other failures, so it is reported first.
+    """
     if run.never_awaited:
+        failed = next((c for c in run.calls if c.exception is not None), None)
+        also = (
+            f" Then {failed.label} raised {type(failed.exception).__name__}: "
+            f"{_short(str(failed.exception))}."
+            if failed
+            else ""
+        )
         raise _fail(
             run.view_name,
-            f"Python warned: {run.never_awaited[0]}.",
-            "An async function was called without `await`, so its code never ran.",
+            f"Python warned: {run.never_awaited[0]}.{also}",
+            "An async function was called without `await`: you got a coroutine object instead "
+            "of its result, and its code never ran.",
             "Put `await` in front of the call.",
         )
+    for call in run.calls:
+        assert_status(call, status, run.view_name)
 
 
 @guarded

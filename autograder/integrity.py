@@ -142,17 +142,57 @@ def _code_of(value: object) -> object:
     return None
 
 
+class SealedModule(types.ModuleType):
+    """A module of autograder whose helpers cannot be swapped from a notebook.
+
+    Lookups of a registered name answer from the snapshot, so a fake written into the module's
+    ``__dict__`` is never called; assigning or deleting a registered name is refused at once.
+    (Deliberate work can still get around this in-process; ``tampering()`` then reports it.)
+    """
+
+    def __getattribute__(self, name: str):
+        snapshot = _module_snapshots.get(types.ModuleType.__getattribute__(self, "__name__"))
+        if snapshot is not None and name in snapshot[1]:
+            return snapshot[1][name]
+        return types.ModuleType.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        snapshot = _module_snapshots.get(self.__name__)
+        if snapshot is not None and (name in snapshot[1] and snapshot[1][name] is not value):
+            raise AttributeError(
+                f"`{self.__name__}.{name}` belongs to the grader and cannot be replaced; "
+                "the tests measure your code with the real helpers."
+            )
+        types.ModuleType.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        snapshot = _module_snapshots.get(self.__name__)
+        if snapshot is not None and name in snapshot[1]:
+            raise AttributeError(f"`{self.__name__}.{name}` belongs to the grader")
+        types.ModuleType.__delattr__(self, name)
+
+
 def register_module(module_name: str) -> None:
-    """Snapshot a module of autograder: the functions and classes it defines or re-exports."""
+    """Snapshot and seal a module of autograder: what it defines or re-exports, and its code.
+
+    A registered submodule is also recorded in its registered parent package, so that
+    ``from autograder.assignments import ps1`` always finds the real ``ps1``.
+    """
     module = sys.modules[module_name]
     exported = set(getattr(module, "__all__", ()))
     own = {
         name: value
         for name, value in vars(module).items()
-        if isinstance(value, types.FunctionType | type)
-        and (name in exported or getattr(value, "__module__", None) == module_name)
-    }
+        if (isinstance(value, types.FunctionType | type)
+            and (name in exported or getattr(value, "__module__", None) == module_name))
+        or (isinstance(value, types.ModuleType) and value.__name__ == f"{module_name}.{name}")
+    }  # fmt: skip
     _module_snapshots[module_name] = (module, own, {k: _code_of(v) for k, v in own.items()})
+    parent, _, child = module_name.rpartition(".")
+    if parent in _module_snapshots:
+        _module_snapshots[parent][1][child] = module
+        _module_snapshots[parent][2][child] = None
+    module.__class__ = SealedModule
 
 
 def tampering() -> list[str]:
@@ -170,8 +210,10 @@ def tampering() -> list[str]:
         if sys.modules.get(module_name) is not module:
             found.append(f"the module `{module_name}` was replaced in sys.modules")
             continue
+        if type(module) is not SealedModule:
+            found.append(f"the module `{module_name}` was unsealed")
         for name, value in own.items():
-            current = getattr(module, name, None)
+            current = vars(module).get(name)
             if current is not value:
                 found.append(f"`{module_name}.{name}` was replaced")
             elif _code_of(value) != codes[name]:
@@ -185,8 +227,8 @@ def restore() -> None:
         setattr(owner, name, _stdlib_snapshot[(id(owner), name)])
     for module_name, (module, own, _codes) in _module_snapshots.items():
         sys.modules[module_name] = module
-        for name, value in own.items():
-            setattr(module, name, value)
+        vars(module).update(own)
+        module.__class__ = SealedModule
 
 
 def verify_intact() -> None:
@@ -203,19 +245,29 @@ def verify_intact() -> None:
 
 
 def guarded(func: Callable) -> Callable:
-    """Decorator: run verify_intact() before the helper does anything else."""
+    """Decorator: verify_intact() before the helper runs and again after, whatever the outcome.
+
+    The second check catches a view that patches something while the check runs it; a run
+    during which anything was tampered with proves nothing, so that verdict wins.
+    """
     if iscoroutinefunction(func):
 
         async def async_wrapper(*args, **kwargs):
             verify_intact()
-            return await func(*args, **kwargs)
+            try:
+                return await func(*args, **kwargs)
+            finally:
+                verify_intact()
 
         wrapper = async_wrapper
     else:
 
         def wrapper(*args, **kwargs):
             verify_intact()
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                verify_intact()
 
     wrapper.__name__ = func.__name__
     wrapper.__qualname__ = func.__qualname__

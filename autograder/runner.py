@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class ViewCall:
     ended: float | None = None
     response: object = None  # whatever the view returned (normally an HttpResponse)
     exception: BaseException | None = None
+    where: traceback.StackSummary | None = None  # where the exception was raised
 
     @property
     def label(self) -> str:
@@ -100,7 +102,10 @@ async def _call_view(view: Callable, call: ViewCall, run: ViewRun, counter: list
     except ref.CancelledError:
         call.exception = TimeoutError(f"cancelled after the {run.time_limit:g} s time limit")
     except Exception as error:  # the student's error is data for the report, not a crash
-        call.exception = error
+        # Keep a frame-free summary: the frames' locals (an un-awaited coroutine, say) must be
+        # freed now, inside this run, not whenever the exception object goes away.
+        call.where = traceback.extract_tb(error.__traceback__)
+        call.exception = error.with_traceback(None)
     finally:
         call.ended = ref.perf_counter()
         counter[0] -= 1
@@ -149,3 +154,27 @@ async def run_view(
 async def run_once(view: Callable, request: str | HttpRequest, **kwargs) -> ViewCall:
     """Run one request and return its :class:`ViewCall` (see :func:`run_view`)."""
     return (await run_view(view, [request], **kwargs)).call
+
+
+async def try_view(view: Callable, request: str | HttpRequest, *, json_body: object = None):
+    """Run a view once and print what happened, for "try it" cells.
+
+    Prints the status and body (or the exception), with anything the view printed and any
+    warning it caused, such as "coroutine ... was never awaited" — caught here instead of
+    surfacing on stderr in some later cell.
+    """
+    run = await run_view(view, [build_request(request, json_body=json_body)])
+    call = run.call
+    for line in run.stdout.splitlines() + [f"[stderr] {x}" for x in run.stderr.splitlines()]:
+        print(f"  {line}")
+    if call.exception is not None:
+        print(f"{call.label} raised {type(call.exception).__name__}: {call.exception}")
+    elif ref.isawaitable(call.response):
+        print(f"{call.label} returned a coroutine, not a response (a missing await?)")
+    elif isinstance(call.response, HttpResponseBase):
+        body = getattr(call.response, "content", b"").decode(errors="replace")
+        print(f"{call.label} -> {call.status} {body}  ({run.elapsed:.2f} s)")
+    else:
+        print(f"{call.label} returned {call.response!r}, not a response")
+    for warning in run.warnings:
+        print(f"  warning: {warning}")

@@ -37,14 +37,49 @@ def test_rebound_stdlib_function_fails_every_helper(monkeypatch, owner, name, la
     assert "restart the kernel" in str(failure.value)
 
 
-def test_replaced_helper_is_detected(monkeypatch):
-    monkeypatch.setattr(checks, "assert_views_overlapped", lambda *args, **kwargs: None)
-    monkeypatch.setattr(autograder, "assert_loop_never_blocked", lambda *args, **kwargs: None)
+def test_assigning_a_helper_is_refused():
+    with pytest.raises(AttributeError, match="belongs to the grader and cannot be replaced"):
+        checks.assert_views_overlapped = lambda *args, **kwargs: None
+    with pytest.raises(AttributeError, match="belongs to the grader"):
+        del autograder.assert_loop_never_blocked
+    assert integrity.tampering() == []
+
+
+def test_helper_written_into_the_module_dict_is_never_called_and_is_detected(monkeypatch):
+    def fake(*args, **kwargs):
+        return None
+
+    monkeypatch.setitem(vars(checks), "assert_views_overlapped", fake)
+    monkeypatch.setitem(vars(autograder), "assert_loop_never_blocked", fake)
+    assert checks.assert_views_overlapped is not fake
+    assert autograder.assert_loop_never_blocked is not fake
     found = integrity.tampering()
     assert "`autograder.checks.assert_views_overlapped` was replaced" in found
     assert "`autograder.assert_loop_never_blocked` was replaced" in found
     with pytest.raises(integrity.GradingTampered):
         integrity.verify_intact()
+
+
+def test_unsealed_module_is_detected(monkeypatch):
+    monkeypatch.setattr(checks, "__class__", type(sys))
+    assert "the module `autograder.checks` was unsealed" in integrity.tampering()
+
+
+def test_patch_made_while_a_helper_runs_is_caught_after_it(monkeypatch):
+    original = time.perf_counter
+
+    async def view_that_patches(request):
+        time.perf_counter = lambda: 0.0
+        return None
+
+    async def grade():
+        return await autograder.run_view(view_that_patches, ["/"])
+
+    try:
+        with pytest.raises(integrity.GradingTampered, match="time.perf_counter"):
+            asyncio.run(grade())
+    finally:
+        time.perf_counter = original
 
 
 def test_helper_patched_in_place_is_detected(monkeypatch):
@@ -67,6 +102,16 @@ def test_helper_closure_swap_is_detected(monkeypatch):
     finally:
         cell.cell_contents = original
     assert integrity.tampering() == []
+
+
+def test_submodule_swapped_in_its_package_is_not_used(monkeypatch):
+    from autograder.assignments import ps1
+
+    monkeypatch.setitem(vars(sys.modules["autograder.assignments"]), "ps1", type(sys)("fake"))
+    from autograder.assignments import ps1 as imported_again
+
+    assert imported_again is ps1
+    assert "`autograder.assignments.ps1` was replaced" in integrity.tampering()
 
 
 def test_module_swapped_in_sys_modules_is_detected(monkeypatch):

@@ -6,3 +6,7 @@ Every check sets up what it needs (fake upstreams, database rows), runs the stud
 observation, restores what it changed, prints one line of evidence and returns None — a test cell
 whose last value is a number would be read by nbgrader as partial credit.
 """
+
+from autograder import integrity  # noqa: E402
+
+integrity.register_module(__name__)

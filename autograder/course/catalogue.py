@@ -9,7 +9,8 @@ or
     # fails: test_dashboard_runs_concurrently test_dashboard_is_fast
     # says: in flight at the same time
 
-``fails`` names the tests of this answer that must score 0 (the others must pass); ``fails: *``
+``fails`` (one or more lines) names the tests of this answer that must score 0, the others must
+pass; ``fails: *``
 means every test of the notebook fails (a submission that tampers with the grader). Each ``says``
 line is a fragment that must appear in a failing test's message.
 """
@@ -59,8 +60,8 @@ def _parse(path: Path, assignment: str, answer: str) -> Variant:
         value = value.strip()
         if key in ("right", "wrong"):
             kind, description = key, value
-        elif key == "fails":
-            fails = None if value == EVERY_TEST else frozenset(value.split())
+        elif key == "fails":  # may be given on several lines
+            fails = None if value == EVERY_TEST else frozenset(value.split()) | (fails or set())
         elif key == "says":
             says.append(value)
     if kind is None:

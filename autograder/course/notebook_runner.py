@@ -84,12 +84,15 @@ async def run_cells(
         ):
             continue
         out, err, error = io.StringIO(), io.StringIO(), None
-        with redirect_stdout(out), redirect_stderr(err), warnings.catch_warnings():
-            warnings.simplefilter("default")  # a kernel's filters, not the test suite's
-            try:
-                await _run_cell(cell.source, namespace, time_limit)
-            except Exception as exc:  # a failing cell is a result, like in a kernel
-                error = "".join(traceback.format_exception_only(exc)).strip()
+        with redirect_stdout(out), redirect_stderr(err):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("default")  # a kernel's filters, not the test suite's
+                try:
+                    await _run_cell(cell.source, namespace, time_limit)
+                except Exception as exc:  # a failing cell is a result, like in a kernel
+                    error = "".join(traceback.format_exception_only(exc)).strip()
+            for w in caught:  # a kernel prints warnings on the cell's stderr
+                err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno))
         outcomes.append(
             CellOutcome(
                 index=index,

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UpstreamConfig(AppConfig):
+    name = "demo_project.upstream"
+    label = "upstream"
+    verbose_name = "Fake upstream services"

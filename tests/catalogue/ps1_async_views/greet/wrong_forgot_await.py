@@ -1,0 +1,18 @@
+# wrong: calls asyncio.sleep without await, so it never waits
+# fails: test_greet_waits_without_blocking
+# says: was never awaited
+import asyncio
+import math
+
+from django.http import JsonResponse
+
+
+async def greet(request):
+    try:
+        delay = float(request.GET.get("delay", "0"))
+    except ValueError:
+        return JsonResponse({"error": "delay must be a number"}, status=400)
+    if not math.isfinite(delay) or not 0 <= delay <= 5:
+        return JsonResponse({"error": "delay out of range"}, status=400)
+    asyncio.sleep(delay)
+    return JsonResponse({"greeting": f"Hello, {request.GET.get('name', 'world')}!"})
