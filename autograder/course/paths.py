@@ -32,7 +32,10 @@ def nbgrader(*args: str, course_root: Path, timeout: float = 1800) -> subprocess
         f"--CourseDirectory.root={course_root}",
         f"--CourseDirectory.db_url=sqlite:///{course_root / 'gradebook.db'}",
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # nbgrader runs `alembic` by name when it creates a gradebook: put this environment's
+    # scripts first on PATH, so it works without an activated virtual environment.
+    scripts = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
         command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env
     )

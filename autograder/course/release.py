@@ -28,6 +28,7 @@ def generate_release(destination: Path, source: Path = SOURCE) -> list[str]:
 
 
 def main() -> None:
+    RELEASE.mkdir(exist_ok=True)
     for assignment in generate_release(RELEASE):
         print(f"release/{assignment}/ regenerated from source/{assignment}/")
     stale = sorted(

@@ -1,0 +1,63 @@
+# Async Django, Hands-On. Two commands do all the set-up (see README.md):
+#   make demo   virtual environment, release/, the example class autograded, feedback, grade table
+#   make test   virtual environment, then the whole test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Extra pip requirement, e.g. DJANGO="django>=5.2,<6" for the Django 5.2 LTS run in .ci/run.
+DJANGO ?=
+# Python 3.12 is the default environment. pyenv users: .python-version selects it, and the
+# python3.12 shim answers only then. Without it we fall back to python3 (3.11 gets Django 5.2 LTS).
+PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c '' 2>/dev/null \
+            && echo python3.12 || echo python3)
+# JupyterLab refuses to run as root unless told that it is fine.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help install demo test test-grading lab release lint clean
+
+help:
+	@echo "make demo          set up, then autograde the example class and print the grade table"
+	@echo "make test          set up, then run the whole test suite"
+	@echo "make lab           JupyterLab for students on http://127.0.0.1:8888"
+	@echo "make release       regenerate release/ from source/ (nbgrader generate_assignment)"
+	@echo "make test-grading  only the grading tests (what .ci/run repeats on Django 5.2 LTS)"
+	@echo "make lint          ruff"
+
+$(BIN)/python:
+	@if [ "$(PYTHON)" != python3.12 ]; then \
+	  echo "Python 3.12 was not found (pyenv users: 'pyenv install 3.12'); using $$($(PYTHON) --version)."; \
+	  echo "That works too: Python 3.11 gets Django 5.2 LTS."; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the dependencies change (or when DJANGO asks for another version).
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]" $(if $(DJANGO),"$(DJANGO)")
+	@$(BIN)/python -c "import django, sys; print(f'Python {sys.version.split()[0]}, Django {django.get_version()} in $(VENV)')"
+	@touch $@
+
+install: $(VENV)/.installed
+
+release: install
+	$(BIN)/python -m autograder release
+
+demo: release
+	$(BIN)/python -m autograder demo
+
+test: install
+	$(BIN)/python -m pytest
+
+test-grading: install
+	$(BIN)/python -m pytest -m grading
+
+lab: install
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache gradebook.db submitted autograded feedback

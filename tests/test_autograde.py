@@ -1,0 +1,46 @@
+"""The catalogue, submitted as a class and graded by nbgrader itself, gets exactly its grades."""
+
+import nbformat
+import pytest
+
+from autograder.course import grading
+
+pytestmark = [pytest.mark.grading, pytest.mark.slow]
+
+
+def _tag_everything(path):
+    """A student who tags every cell to be skipped (nbclient honours skip-execution)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata["tags"] = ["skip-execution", "raises-exception"]
+    nbformat.write(nb, path)
+
+
+@pytest.mark.parametrize("assignment", grading.assignment_ids())
+def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
+    grading.new_course(tmp_path, [assignment])
+    submissions = grading.submit_catalogue(tmp_path, assignment)
+    # One more student: a mixed submission with wrong answers again, every cell tagged to be
+    # skipped; if the tags were honoured its failing tests would score full points.
+    mixed = next(
+        s for s in submissions if s.student.startswith("mix") and not all(s.expected.values())
+    )
+    tagged = tmp_path / "submitted" / "tagged" / assignment
+    tagged.mkdir(parents=True)
+    original = grading.notebook_path(tmp_path, "submitted", assignment, mixed.student)
+    (tagged / original.name).write_bytes(original.read_bytes())
+    _tag_everything(tagged / original.name)
+
+    grading.autograde(tmp_path, assignment)
+    graded = grading.scores(tmp_path, assignment)
+
+    report = []
+    for student, expected in [(s.student, s.expected) for s in submissions] + [
+        ("tagged", mixed.expected)
+    ]:
+        got = {test: cell.passed for test, cell in graded[student].items()}
+        if got != expected:
+            report.append(f"{student}: expected {expected}, got {got}")
+        feedback = grading.notebook_path(tmp_path, "feedback", assignment, student)
+        assert feedback.with_suffix(".html").exists(), f"no feedback for {student}"
+    assert not report, "\n".join(report)
