@@ -14,6 +14,8 @@ PYTHON ?= $(shell command -v python3.12 >/dev/null 2>&1 && python3.12 -c '' 2>/d
             && echo python3.12 || echo python3)
 # JupyterLab refuses to run as root unless told that it is fine.
 LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# More options for `make lab`, e.g. LAB_ARGS="--port=9999".
+LAB_ARGS ?=
 
 .PHONY: help install demo test test-grading lab release lint clean
 
@@ -26,7 +28,7 @@ help:
 	@echo "make lint          ruff"
 
 $(BIN)/python:
-	@if [ "$(PYTHON)" != python3.12 ]; then \
+	@if [ "$(origin PYTHON)" = file ] && [ "$(PYTHON)" != python3.12 ]; then \
 	  echo "Python 3.12 was not found (pyenv users: 'pyenv install 3.12'); using $$($(PYTHON) --version)."; \
 	  echo "That works too: Python 3.11 gets Django 5.2 LTS."; \
 	fi
@@ -54,7 +56,7 @@ test-grading: install
 	$(BIN)/python -m pytest -m grading
 
 lab: install
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

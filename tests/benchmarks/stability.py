@@ -1,0 +1,94 @@
+"""Are the hidden tests stable on a loaded machine? Run every right answer many times, busy CPUs.
+
+    .venv/bin/python -m tests.benchmarks.stability --runs 100 --hogs 2
+
+Each run executes every assignment's notebook in this process (tests/catalogue's right answers,
+taken in turn, so every shape is exercised) while ``--hogs`` processes spin on the CPUs, and
+counts the test cells that did not pass. With ``--wrong`` the wrong answers run too and must fail
+every time. Prints one line per run and a summary; exits non-zero on any wrong verdict. Not part
+of `make test` (it takes many minutes): record its result in the issue note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+from collections import Counter
+
+from autograder.bootstrap import setup_notebook
+from autograder.course import catalogue
+from autograder.course.notebook_runner import run_notebook
+from autograder.course.paths import SOURCE, assignment_ids
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def _one_run(index: int, with_wrong: bool) -> tuple[Counter, list[str]]:
+    counts, problems = Counter(), []
+    for assignment in assignment_ids():
+        nb = catalogue.read_notebook(SOURCE / assignment / f"{assignment}.ipynb")
+        loaded = catalogue.load(assignment)
+        rights = {a: [v for v in vs if v.right] for a, vs in loaded.items()}
+        answers = {a: vs[index % len(vs)] for a, vs in rights.items()}
+        outcomes = run_notebook(nb, {a: v.source for a, v in answers.items()})
+        for test, outcome in outcomes.items():
+            counts["right passed" if outcome.passed else "right FAILED"] += 1
+            if not outcome.passed:
+                names = sorted(v.name for v in answers.values())
+                problems.append(
+                    f"{assignment}:{test} with {names}: {outcome.error or outcome.stderr}"
+                )
+        if not with_wrong:
+            continue
+        for variants in loaded.values():
+            for variant in (v for v in variants if not v.right):
+                others = {a: vs[0].source for a, vs in rights.items()}
+                tests = (
+                    None if variant.fails is None else set(catalogue.tests_of(nb, variant.answer))
+                )
+                outcomes = run_notebook(nb, {**others, variant.answer: variant.source}, tests)
+                for test, outcome in outcomes.items():
+                    ok = outcome.passed == variant.expected_pass(test)
+                    counts["wrong verdict ok" if ok else "wrong verdict WRONG"] += 1
+                    if not ok:
+                        problems.append(f"{variant.label}:{test} passed={outcome.passed}")
+    return counts, problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--hogs", type=int, default=2, help="CPU-spinning processes")
+    parser.add_argument("--wrong", action="store_true", help="also run the wrong answers")
+    args = parser.parse_args()
+    setup_notebook(quiet=True)
+    hogs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.hogs)]
+    for hog in hogs:
+        hog.start()
+    total, all_problems, durations = Counter(), [], []
+    try:
+        for index in range(args.runs):
+            started = time.perf_counter()
+            counts, problems = _one_run(index, args.wrong)
+            durations.append(time.perf_counter() - started)
+            total.update(counts)
+            all_problems += problems
+            print(f"run {index + 1:3d}/{args.runs}: {dict(counts)} in {durations[-1]:.1f} s",
+                  flush=True)  # fmt: skip
+            for problem in problems:
+                print(f"    {problem}", flush=True)
+    finally:
+        for hog in hogs:
+            hog.kill()
+    print(f"\n{args.runs} runs with {args.hogs} CPU hogs: {dict(total)}; "
+          f"run time {min(durations):.1f}-{max(durations):.1f} s")  # fmt: skip
+    return 1 if all_problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
