@@ -15,3 +15,14 @@ def django_like_a_notebook():
 def run(coroutine):
     """Run a coroutine to completion in a fresh event loop (the tests' stand-in for a cell)."""
     return asyncio.run(coroutine)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how long each lesson took in its kernel (the issue notes record these)."""
+    from tests.test_lessons import TIMINGS
+
+    if TIMINGS:
+        lines = [f"{name}: {seconds:.1f} s" for name, seconds in TIMINGS.items()]
+        lines.append(f"all lessons: {sum(TIMINGS.values()):.1f} s")
+        terminalreporter.write_sep("-", "lesson run times")
+        terminalreporter.write_line("\n".join(lines))

@@ -1,0 +1,72 @@
+"""try_view, substituted and StripCellTags: small helpers with big consequences."""
+
+import asyncio
+
+import nbformat
+import pytest
+from django.http import JsonResponse
+
+from autograder import substituted, try_view
+from autograder.nbgrader_ext import StripCellTags
+from tests.conftest import run
+
+pytestmark = pytest.mark.grading
+
+
+async def fetch_user(user_id):
+    await asyncio.sleep(0)
+    return {"id": user_id}
+
+
+async def forgetful(request):
+    user = fetch_user(1)
+    return JsonResponse(user)
+
+
+async def chatty(request):
+    print("hello from the view")
+    return JsonResponse({"ok": True}, status=201)
+
+
+def test_try_view_prints_the_error_and_the_never_awaited_warning(capsys):
+    run(try_view(forgetful, "/profile/?user=1"))
+    out, err = capsys.readouterr()
+    assert "GET /profile/?user=1 raised TypeError" in out
+    assert "coroutine 'fetch_user' was never awaited" in out
+    assert err == ""
+
+
+def test_try_view_prints_status_body_and_the_view_output(capsys):
+    run(try_view(chatty, "/x/", json_body={"a": 1}))
+    out, _ = capsys.readouterr()
+    assert "  hello from the view" in out
+    assert 'POST /x/ -> 201 {"ok": true}' in out
+
+
+async def profile(request):
+    return JsonResponse(await fetch_user(7))
+
+
+def test_substituted_swaps_a_global_for_the_block_only():
+    async def recording(user_id):
+        return {"id": user_id, "recorded": True}
+
+    with substituted(profile, "fetch_user", recording):
+        inside = run(profile(None))
+    assert b'"recorded": true' in inside.content
+    assert b"recorded" not in run(profile(None)).content
+    with substituted(profile, "not_there_before", 1):
+        assert profile.__globals__["not_there_before"] == 1
+    assert "not_there_before" not in profile.__globals__
+
+
+def test_strip_cell_tags_removes_every_tag():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("1", metadata={"tags": ["skip-execution"]}),
+            nbformat.v4.new_markdown_cell("x", metadata={"tags": ["raises-exception", "x"]}),
+            nbformat.v4.new_code_cell("2"),
+        ]
+    )
+    stripped, _ = StripCellTags().preprocess(nb, {})
+    assert [cell.metadata.get("tags") for cell in stripped.cells] == [None, None, None]
