@@ -39,6 +39,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]" $(if $(DJANGO),"$(DJANGO)")
 	@$(BIN)/python -c "import django, sys; print(f'Python {sys.version.split()[0]}, Django {django.get_version()} in $(VENV)')"
+	@# Build matplotlib's font cache now: built during a lesson, it warns on stderr.
+	@$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $@
 
 install: $(VENV)/.installed

@@ -1,0 +1,23 @@
+# wrong: a plain list comprehension over a queryset (a sync query) for the authors
+# fails: test_book_stats_answers test_book_stats_breaks_ties test_book_stats_handles_empty_catalog
+# says: SynchronousOnlyOperation
+# says: `async for book in Book.objects.all()`
+from django.db.models import Avg, Count
+from django.http import JsonResponse
+
+from demo_project.catalog.models import Author, Book
+
+
+async def book_stats(request):
+    totals = await Book.objects.aaggregate(count=Count("id"), average=Avg("rating"))
+    top = await Book.objects.order_by("-rating", "published", "title").afirst()
+    authors = Author.objects.filter(books__isnull=False).distinct().order_by("name")
+    average = totals["average"]
+    return JsonResponse(
+        {
+            "count": totals["count"],
+            "average_rating": round(average, 2) if average is not None else None,
+            "top_rated": top.title if top else None,
+            "authors": [author.name for author in authors],
+        }
+    )

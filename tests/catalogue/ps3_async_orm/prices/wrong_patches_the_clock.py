@@ -1,0 +1,27 @@
+# wrong: looks prices up one by one and makes time.perf_counter run 10 times slower to look fast
+# (the last answer cell, so only the tests after it can notice: every prices test fails)
+# fails: test_prices_answers test_prices_overlaps_lookups
+# fails: test_prices_rejects_bad_counts test_prices_handles_ten
+# says: `time.perf_counter` was replaced
+import time
+
+from asgiref.sync import sync_to_async
+from django.http import JsonResponse
+
+from demo_project.catalog.legacy import legacy_price
+
+_real_clock = time.perf_counter
+time.perf_counter = lambda: _real_clock() / 10
+
+
+async def prices(request):
+    isbns = request.GET.getlist("isbn")
+    if not 1 <= len(isbns) <= 10:
+        return JsonResponse({"error": "1 to 10 isbns"}, status=400)
+    found = {}
+    for isbn in isbns:
+        try:
+            found[isbn] = str(await sync_to_async(legacy_price)(isbn))
+        except KeyError:
+            found[isbn] = None
+    return JsonResponse({"prices": found})
