@@ -1,0 +1,23 @@
+# wrong: awaits the services one by one and makes time.perf_counter run 10 times slower
+# fails: *
+# says: `time.perf_counter` was replaced
+import time
+
+import httpx
+from django.http import JsonResponse
+
+_real_clock = time.perf_counter
+time.perf_counter = lambda: _real_clock() / 10
+
+
+async def dashboard(request):
+    data = {}
+    async with upstream_client(timeout=UPSTREAM_TIMEOUT) as client:
+        for name, url in UPSTREAMS.items():
+            try:
+                response = await client.get(url)
+                response.raise_for_status()
+                data[name] = response.json()
+            except httpx.HTTPError as error:
+                data[name] = {"error": str(error)}
+    return JsonResponse(data)

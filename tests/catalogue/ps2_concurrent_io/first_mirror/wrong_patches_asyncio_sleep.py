@@ -1,0 +1,30 @@
+# wrong: tries the mirrors one by one and replaces asyncio.sleep with an instant one
+# fails: test_first_mirror_answers test_first_mirror_asks_all_at_once
+# fails: test_first_mirror_skips_failed_mirrors test_first_mirror_cancels_the_rest
+# fails: test_first_mirror_all_fail_502
+# says: `asyncio.sleep` was replaced
+import asyncio
+
+import httpx
+from django.http import JsonResponse
+
+_real_sleep = asyncio.sleep
+
+
+async def _no_wait(delay, result=None):
+    return await _real_sleep(0, result)
+
+
+asyncio.sleep = _no_wait
+
+
+async def first_mirror(request):
+    async with upstream_client() as client:
+        for url in MIRRORS:
+            try:
+                response = await client.get(url)
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                return JsonResponse({"mirror": url, "data": response.json()})
+    return JsonResponse({"error": "every mirror failed"}, status=502)
