@@ -84,7 +84,8 @@ def explain_exception(error: BaseException) -> str:
     return "Read the error above; the line shown is where it happened in your code."
 
 
-def _fail(view_name: str, what: str, means: str, change: str = "") -> CheckFailed:
+def teaching_failure(view_name: str, what: str, means: str, change: str = "") -> CheckFailed:
+    """A CheckFailed saying what was observed, what it means and what to change."""
     parts = [f"{view_name}: {what}", f"What it means: {means}"]
     if change:
         parts.append(f"What to change: {change}")
@@ -96,14 +97,14 @@ def assert_async_view(view: Callable, name: str | None = None) -> None:
     """The answer is an ``async def`` function taking ``request``."""
     name = name or getattr(view, "__name__", "the view")
     if not callable(view):
-        raise _fail(
+        raise teaching_failure(
             name,
             f"`{name}` is {view!r}, not a function.",
             "The answer cell did not define the view.",
             f"Define `async def {name}(request):` in the answer cell.",
         )
     if not ref.iscoroutinefunction(view):
-        raise _fail(
+        raise teaching_failure(
             name,
             f"`{name}` is a regular (synchronous) function.",
             "Django runs a sync view in a worker thread; this exercise is about async views, "
@@ -117,21 +118,21 @@ def assert_answered(call: ViewCall, view_name: str = "the view") -> None:
     """The view returned an HttpResponse instead of raising, timing out or forgetting an await."""
     if call.exception is not None:
         error = call.exception
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} it raised {type(error).__name__}: {_short(str(error))}"
             f"{_where(call)}.",
             explain_exception(error),
         )
     if ref.isawaitable(call.response):
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} it returned a coroutine object, not a response.",
             "The view called an async function and returned its coroutine without awaiting it.",
             "`return await helper(...)`, or better, await inside the view and return the response.",
         )
     if not isinstance(call.response, HttpResponseBase):
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} it returned {_short(call.response)} instead of a response.",
             "A Django view must return an HttpResponse.",
@@ -144,7 +145,7 @@ def assert_status(call: ViewCall, status: int, view_name: str = "the view", why:
     """The view answered ``call`` with ``status`` (explaining errors and wrong statuses)."""
     assert_answered(call, view_name)
     if call.status != status:
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} it answered {call.status} with body {_body(call)}; "
             f"expected {status}.",
@@ -159,14 +160,14 @@ def assert_json(call: ViewCall, expected: object, view_name: str = "the view", s
     try:
         body = call.json()
     except ValueError:
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} the body is not JSON: {_body(call)}.",
             "The client expects JSON.",
             "Return a `JsonResponse`.",
         ) from None
     if body != expected:
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} it returned {_short(body)}; expected {_short(expected)}.",
             "The JSON body does not match what the exercise asks for.",
@@ -182,7 +183,7 @@ def assert_json_error(call: ViewCall, status: int, view_name: str = "the view", 
     except ValueError:
         body = None
     if not (isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"]):
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {call.label} the body is {_body(call)}.",
             'An error response should tell the client what went wrong: {"error": "<reason>"}.',
@@ -204,7 +205,7 @@ def assert_all_answered(run: ViewRun, status: int = 200) -> None:
             if failed
             else ""
         )
-        raise _fail(
+        raise teaching_failure(
             run.view_name,
             f"Python warned: {run.never_awaited[0]}.{also}",
             "An async function was called without `await`: you got a coroutine object instead "
@@ -219,7 +220,7 @@ def assert_all_answered(run: ViewRun, status: int = 200) -> None:
 def assert_loop_never_blocked(run: ViewRun, limit: float = DEFAULT_STALL_LIMIT) -> None:
     """The event loop kept running while the view worked (no ``time.sleep``, sync I/O, CPU)."""
     if run.loop_stall_seconds > limit:
-        raise _fail(
+        raise teaching_failure(
             run.view_name,
             f"while it handled {len(run.calls)} request(s), the event loop was blocked for "
             f"{run.loop_stall_seconds:.2f} s at a stretch (allowed: {limit:.2f} s).",
@@ -237,7 +238,7 @@ def assert_views_overlapped(run: ViewRun, minimum: int | None = None) -> None:
     """At least ``minimum`` (default: all) calls of the view were in progress at the same time."""
     minimum = minimum or len(run.calls)
     if run.peak_in_flight < minimum:
-        raise _fail(
+        raise teaching_failure(
             run.view_name,
             f"{len(run.calls)} requests were started together, but at most {run.peak_in_flight} "
             f"were in progress at the same time (expected {minimum}).",
@@ -255,7 +256,7 @@ def assert_faster_than(run: ViewRun, seconds: float, one_by_one: float, what: st
     overlap and stall checks, this one shows the student the numbers.
     """
     if not math.isfinite(run.elapsed) or run.elapsed >= seconds:
-        raise _fail(
+        raise teaching_failure(
             run.view_name,
             f"{what} took {run.elapsed:.2f} s; concurrent work would take under {seconds:.2f} s "
             f"(one at a time takes about {one_by_one:.2f} s).",
@@ -268,14 +269,14 @@ def assert_faster_than(run: ViewRun, seconds: float, one_by_one: float, what: st
 def assert_upstream_calls_overlapped(upstream: FakeUpstream, minimum: int, view_name: str) -> None:
     """At least ``minimum`` calls to the fake upstreams were in flight at the same time."""
     if not upstream.calls:
-        raise _fail(
+        raise teaching_failure(
             view_name,
             "it never called an upstream service.",
             "The view must fetch its data from the upstream services.",
             "Use the client from `upstream_client()` and `await client.get(url)`.",
         )
     if any(call.sync for call in upstream.calls):
-        raise _fail(
+        raise teaching_failure(
             view_name,
             "it called the upstream services with a synchronous HTTP client.",
             "A sync client blocks the event loop for the whole request; nothing else can run.",
@@ -287,7 +288,7 @@ def assert_upstream_calls_overlapped(upstream: FakeUpstream, minimum: int, view_
             f"{(call.ended or call.started) - upstream.calls[0].started:.2f} s"
             for call in upstream.calls
         )
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"it made {len(upstream.calls)} upstream calls, but at most {upstream.peak_in_flight} "
             f"were in flight at the same time (expected {minimum}). Timeline: {timeline}.",

@@ -22,7 +22,6 @@ import httpx
 
 from autograder import integrity as ref
 from autograder.checks import (
-    CheckFailed,
     assert_all_answered,
     assert_answered,
     assert_async_view,
@@ -31,6 +30,7 @@ from autograder.checks import (
     assert_json_error,
     assert_loop_never_blocked,
     assert_upstream_calls_overlapped,
+    teaching_failure,
 )
 from autograder.integrity import guarded
 from autograder.runner import ViewRun, run_view
@@ -219,13 +219,6 @@ async def _observe(view, upstream: FakeUpstream, path: str, time_limit: float) -
     return run
 
 
-def _fail(view_name: str, what: str, means: str, change: str = "") -> CheckFailed:
-    parts = [f"{view_name}: {what}", f"What it means: {means}"]
-    if change:
-        parts.append(f"What to change: {change}")
-    return CheckFailed("\n".join(parts))
-
-
 def _short(value: object, limit: int = 200) -> str:
     """A value as the student would see it in JSON, shortened."""
     if isinstance(value, str):
@@ -281,7 +274,7 @@ def _what_happened(route: Route, calls: list[UpstreamCall]) -> str:
 def _assert_reached_upstreams(run: ViewRun, upstream: FakeUpstream) -> None:
     """The view answered and its requests reached the fake services (not a client of its own)."""
     if run.call.exception is None and not upstream.calls:
-        raise _fail(
+        raise teaching_failure(
             run.view_name,
             "it answered without a single request reaching the upstream services.",
             "The services exist only behind `upstream_client()`; a client made another way "
@@ -305,7 +298,7 @@ def _dashboard_answered(run: ViewRun, situation: str) -> None:
         assert_all_answered(run)
     call = run.call
     if call.exception is not None and _is_upstream_error(call.exception):
-        raise _fail(
+        raise teaching_failure(
             "dashboard",
             f"when {situation}, it raised {_describe(call.exception)}.",
             "One failing upstream took the whole dashboard down: the answers of the other "
@@ -317,7 +310,7 @@ def _dashboard_answered(run: ViewRun, situation: str) -> None:
         )
     assert_answered(call, "dashboard")
     if call.status != 200:
-        raise _fail(
+        raise teaching_failure(
             "dashboard",
             f"when {situation}, it answered {call.status} {_short(_body(run))}.",
             "The dashboard must still answer 200 with what the other services sent; a failing "
@@ -325,7 +318,7 @@ def _dashboard_answered(run: ViewRun, situation: str) -> None:
         )
     body = _body(run)
     if not isinstance(body, dict) or set(body) != set(UPSTREAMS):
-        raise _fail(
+        raise teaching_failure(
             "dashboard",
             f"it answered {_short(body)}.",
             'The body must be a JSON object with exactly the keys "weather", "news" and '
@@ -341,14 +334,14 @@ def _check_dashboard_entries(run: ViewRun, upstream: FakeUpstream) -> None:
         route, calls, shown = upstream.routes[url], upstream.calls_to(url), body[name]
         fine = route.failure is None and route.status < 400 and route.delay <= UPSTREAM_TIMEOUT
         if not calls:
-            raise _fail(
+            raise teaching_failure(
                 "dashboard",
                 f"it never called the {name} service ({url}).",
                 "Every entry must come from its upstream service.",
                 "Fetch every URL of UPSTREAMS with the client from `upstream_client()`.",
             )
         if not fine and not _is_error_entry(shown):
-            raise _fail(
+            raise teaching_failure(
                 "dashboard",
                 f"for {name} {_what_happened(route, calls)}, but the dashboard shows "
                 f"{_short(shown)}.",
@@ -368,7 +361,7 @@ def _check_dashboard_entries(run: ViewRun, upstream: FakeUpstream) -> None:
                     if cancelled
                     else f"{name} answered 200 after {answered[0].seconds:.2f} s"
                 )
-                raise _fail(
+                raise teaching_failure(
                     "dashboard",
                     f"{what}, within UPSTREAM_TIMEOUT ({UPSTREAM_TIMEOUT:g} s); the dashboard "
                     f"shows {_short(shown)}.",
@@ -380,7 +373,7 @@ def _check_dashboard_entries(run: ViewRun, upstream: FakeUpstream) -> None:
                     "`async with asyncio.timeout(UPSTREAM_TIMEOUT)` inside the per-upstream "
                     "function, or `client.get(url, timeout=UPSTREAM_TIMEOUT)`.",
                 )
-            raise _fail(
+            raise teaching_failure(
                 "dashboard",
                 f"for {name} {_what_happened(route, calls)} with {_short(route.json)}, "
                 f"but the dashboard shows {_short(shown)}.",
@@ -463,7 +456,7 @@ async def check_dashboard_times_out_slow_upstream(dashboard) -> None:
     if took > TIMEOUT_ALLOWANCE:
         waited = [c for c in slow if c.outcome == "ok"]
         if waited:
-            raise _fail(
+            raise teaching_failure(
                 "dashboard",
                 f"it answered after {took:.2f} s: it waited for the stocks service, which "
                 f"takes {SLOW_DELAY:g} s, to the end.",
@@ -474,7 +467,7 @@ async def check_dashboard_times_out_slow_upstream(dashboard) -> None:
                 "`async with asyncio.timeout(UPSTREAM_TIMEOUT):`, or "
                 "`client.get(url, timeout=UPSTREAM_TIMEOUT)`; catch the timeout for that upstream.",
             )
-        raise _fail(
+        raise teaching_failure(
             "dashboard",
             f"it answered after {took:.2f} s; with every call limited to UPSTREAM_TIMEOUT "
             f"({UPSTREAM_TIMEOUT:g} s) and all of them at the same time, it takes about "
@@ -489,7 +482,7 @@ async def check_dashboard_times_out_slow_upstream(dashboard) -> None:
             f"went on for {still.ended - call.ended:.2f} s after the view had answered "
             f"({still.outcome})"
         )  # fmt: skip
-        raise _fail(
+        raise teaching_failure(
             "dashboard",
             f"the stocks call {after}.",
             "The view stopped waiting for it but did not cancel it. Nobody reads its answer, "
@@ -520,7 +513,7 @@ def _check_mirror_answer(run: ViewRun, upstream: FakeUpstream, winner: str, situ
     call = run.call
     won_after = upstream.routes[winner].delay
     if call.exception is not None and _is_upstream_error(call.exception):
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"when {situation}, it raised {_describe(call.exception)}.",
             "A mirror that fails is not the end of the race: the first mirror that answers "
@@ -530,7 +523,7 @@ def _check_mirror_answer(run: ViewRun, upstream: FakeUpstream, winner: str, situ
         )
     assert_answered(call, "first_mirror")
     if call.status == 502:
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"when {situation}, it answered 502 {_short(_body(run))}, although {winner} "
             f"answered 200 after {won_after:g} s.",
@@ -542,7 +535,7 @@ def _check_mirror_answer(run: ViewRun, upstream: FakeUpstream, winner: str, situ
     if call.status == 200 and chosen in MIRRORS and chosen != winner:
         route = upstream.routes[chosen]
         if route.failure is not None or route.status >= 400:
-            raise _fail(
+            raise teaching_failure(
                 "first_mirror",
                 f"when {situation}, it answered with {chosen}, which failed "
                 f"({_what_happened(route, upstream.calls_to(chosen))}).",
@@ -551,7 +544,7 @@ def _check_mirror_answer(run: ViewRun, upstream: FakeUpstream, winner: str, situ
                 "Look at each finished request: skip it when it raised or its status is not 200, "
                 f"and wait for the next one. Here {winner} answered 200 after {won_after:g} s.",
             )
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"when {situation}, it answered with {chosen}, which takes {route.delay:g} s, but "
             f"{winner} answered first, after {won_after:g} s.",
@@ -584,7 +577,7 @@ async def check_first_mirror_asks_all_at_once(first_mirror) -> None:
     assert_all_answered(run)
     asked = sorted({c.url for c in upstream.calls}, key=MIRRORS.index)
     if upstream.calls and not any(c.sync for c in upstream.calls) and len(asked) < len(MIRRORS):
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"it asked only {len(asked)} of the {len(MIRRORS)} mirrors ({', '.join(asked)}).",
             "It waited for one mirror's answer before asking the next, so the answer comes "
@@ -637,7 +630,7 @@ async def check_first_mirror_cancels_the_rest(first_mirror) -> None:
             else f"{c.url} ended {c.ended - view_ended:.2f} s later ({c.outcome})"
             for c in left
         )  # fmt: skip
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"the slower mirrors were still running after the view had answered: {timeline}.",
             "The view took the winner's answer but left the other requests going. Nobody reads "
@@ -647,7 +640,7 @@ async def check_first_mirror_cancels_the_rest(first_mirror) -> None:
         )
     waited = [c for c in slower if c.outcome != "cancelled"]
     if waited:
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"it answered after {run.elapsed:.2f} s, although {M_US} had answered after "
             f"{upstream.routes[M_US].delay:g} s: it let the slower mirrors finish first "
@@ -672,7 +665,7 @@ async def check_first_mirror_all_fail_502(first_mirror) -> None:
         assert_all_answered(run, 502)
     call = run.call
     if call.exception is not None and _is_upstream_error(call.exception):
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"when every mirror failed, it raised {_describe(call.exception)}.",
             "The client gets a server error page instead of a clear answer.",
@@ -689,7 +682,7 @@ async def check_first_mirror_all_fail_502(first_mirror) -> None:
     )
     asked = {c.url for c in upstream.calls}
     if len(asked) < len(MIRRORS):
-        raise _fail(
+        raise teaching_failure(
             "first_mirror",
             f"it answered 502 after asking only {len(asked)} of the {len(MIRRORS)} mirrors.",
             "502 means that every mirror failed; the ones never asked might have answered.",

@@ -48,6 +48,7 @@ from autograder.checks import (
     assert_json_error,
     assert_loop_never_blocked,
     assert_status,
+    teaching_failure,
 )
 from autograder.integrity import GradingTampered, guarded
 from autograder.runner import ViewCall, ViewRun, run_view
@@ -238,19 +239,12 @@ def _queries_on_the_loop_thread() -> Iterator[list[str]]:
         yield seen
 
 
-def _fail(view_name: str, what: str, means: str, change: str = "") -> CheckFailed:
-    parts = [f"{view_name}: {what}", f"What it means: {means}"]
-    if change:
-        parts.append(f"What to change: {change}")
-    return CheckFailed("\n".join(parts))
-
-
 async def _run_db_view(view: Callable, view_name: str, requests: list) -> ViewRun:
     """Run the requests; fail when the view queried the database on the event loop's thread."""
     with _queries_on_the_loop_thread() as seen:
         run = await run_view(view, requests)
     if seen:
-        raise _fail(
+        raise teaching_failure(
             view_name,
             f"for {run.calls[0].label} it ran {len(seen)} database queries on the event loop's "
             f"own thread (the first: {seen[0][:120]!r}).",
@@ -322,7 +316,7 @@ async def _check_stats(view: Callable, fixture: Fixture) -> dict:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise _fail(
+        raise teaching_failure(
             "book_stats",
             f"for {call.label} the body is {call.response.content[:200]!r}.",
             'The answer is a JSON object {"count": ..., "average_rating": ..., "top_rated": ..., '
@@ -332,7 +326,7 @@ async def _check_stats(view: Callable, fixture: Fixture) -> dict:
     expected = expected_stats(fixture)
     wrong = [key for key in expected if key not in body or not _same(key, body[key], expected[key])]
     if wrong:
-        raise _fail(
+        raise teaching_failure(
             "book_stats",
             f"on the catalog ({fixture.description}), "
             + "; ".join(
@@ -402,7 +396,7 @@ def _explain_write_error(call: ViewCall) -> None:
         frame.filename.endswith(str(Path("django", "db", "transaction.py")))
         for frame in call.where or ()
     ):
-        raise _fail(
+        raise teaching_failure(
             "create_book",
             f"for {call.label} it raised SynchronousOnlyOperation inside `transaction.atomic()`.",
             "`atomic()` is sync code: it talks to the database connection of the thread it runs "
@@ -412,7 +406,7 @@ def _explain_write_error(call: ViewCall) -> None:
             "and `await sync_to_async(that_function)(...)`.",
         )
     if isinstance(call.exception, ValidationError):
-        raise _fail(
+        raise teaching_failure(
             "create_book",
             f"for {call.label} it raised ValidationError: {call.exception.messages}.",
             "Django could not turn a posted value into what the model field holds, because the "
@@ -424,7 +418,7 @@ def _explain_write_error(call: ViewCall) -> None:
         return
     text = str(call.exception)
     if "author.name" in text:
-        raise _fail(
+        raise teaching_failure(
             "create_book",
             f"for {call.label} it raised IntegrityError: {text}.",
             "The author exists already, and the view tried to insert it a second time (names "
@@ -433,14 +427,14 @@ def _explain_write_error(call: ViewCall) -> None:
             "`get_or_create` in a sync function).",
         )
     if "isbn" in text:
-        raise _fail(
+        raise teaching_failure(
             "create_book",
             f"for {call.label} it raised IntegrityError: {text}, so the client gets a 500 error.",
             "A book with this isbn exists already. That is a conflict with what the server "
             "holds, not a server failure.",
             'Catch `IntegrityError` and answer `JsonResponse({"error": ...}, status=409)`.',
         )
-    raise _fail(
+    raise teaching_failure(
         "create_book",
         f"for {call.label} it raised IntegrityError: {text}.",
         "The database refused a value the view had not checked.",
@@ -451,7 +445,7 @@ def _explain_write_error(call: ViewCall) -> None:
 def _assert_unchanged(before: CatalogState, after: CatalogState, case: str, label: str) -> None:
     changes = _changes(before, after)
     if changes:
-        raise _fail(
+        raise teaching_failure(
             "create_book",
             f"after {label} with {case}, the database is not as before: {'; '.join(changes)}.",
             "A request that fails must change nothing, but the view wrote part of the book "
@@ -514,7 +508,7 @@ async def check_create_book_creates(create_book) -> None:
             new_authors = [n for i, n in after.authors.items() if i not in before.authors]
             existed = book["author"] in before.authors.values()
             if len(added) != 1:
-                raise _fail(
+                raise teaching_failure(
                     "create_book",
                     f"for {call.label} with {case} it answered 201, but "
                     f"{len(added)} books were added.",
@@ -531,13 +525,13 @@ async def check_create_book_creates(create_book) -> None:
                 date.fromisoformat(book["published"]),
             )
             if saved != wanted or after.authors.get(saved.author_id) != book["author"]:
-                raise _fail(
+                raise teaching_failure(
                     "create_book",
                     f"for {call.label} with {case} the book saved is {after.describe(added[0])}.",
                     f"It should hold exactly what was posted: {book}.",
                 )
             if new_authors != ([] if existed else [book["author"]]):
-                raise _fail(
+                raise teaching_failure(
                     "create_book",
                     f"for {call.label} with {case} the authors added were {new_authors}.",
                     "An author who exists already is used as is; a new one is created once.",
@@ -547,7 +541,7 @@ async def check_create_book_creates(create_book) -> None:
             if not isinstance(body, dict) or any(
                 key not in body or body[key] != value for key, value in reply.items()
             ):
-                raise _fail(
+                raise teaching_failure(
                     "create_book",
                     f"for {call.label} with {case} the body is {call.response.content!r}.",
                     f"The answer names the new book: {json.dumps(reply, ensure_ascii=False)} "
@@ -846,7 +840,7 @@ def _explain_key_error(call: ViewCall) -> None:
     if isinstance(error, BaseExceptionGroup):
         error = error.subgroup(KeyError)
     if isinstance(error, KeyError | BaseExceptionGroup):
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"for {call.label} it raised {type(call.exception).__name__}: {call.exception}.",
             "legacy_price raises KeyError for an isbn it has no price for, and the view let it "
@@ -877,7 +871,7 @@ def _assert_prices(call: ViewCall, isbns: list[str]) -> None:
         )
         extra = sorted(set(got) - set(expected["prices"]))
         wrong += f"{'; ' if wrong else ''}unexpected keys {extra}" if extra else ""
-    raise _fail(
+    raise teaching_failure(
         "prices",
         f"for {call.label} the prices are wrong: {wrong}."
         if wrong
@@ -894,7 +888,7 @@ def _assert_prices(call: ViewCall, isbns: list[str]) -> None:
 def _assert_looked_up(call: ViewCall) -> None:
     """A request with prices took at least about one legacy_price call."""
     if call.ended - call.started < 0.8 * legacy.LEGACY_DELAY_SECONDS:
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"for {call.label} it answered after {call.ended - call.started:.3f} s, but one "
             f"call of legacy_price takes {legacy.LEGACY_DELAY_SECONDS} s.",
@@ -910,7 +904,7 @@ def _judge_overlap(run: ViewRun, recorder: LegacyRecorder, isbns: list[str], lim
     one_by_one = len(isbns) * delay
     on_loop = [c for c in recorder.calls if c.thread == loop_thread]
     if on_loop:
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"{len(on_loop)} of the legacy_price calls ran on the event loop's own thread, "
             f"{delay} s each; the longest event-loop stall was {run.loop_stall_seconds:.2f} s.",
@@ -923,7 +917,7 @@ def _judge_overlap(run: ViewRun, recorder: LegacyRecorder, isbns: list[str], lim
     assert_loop_never_blocked(run, DEFAULT_STALL_LIMIT)
     if len(recorder.calls) >= 2 and recorder.peak_in_flight < 2:
         if all(c.thread == shared_thread for c in recorder.calls):
-            raise _fail(
+            raise teaching_failure(
                 "prices",
                 f"the {len(recorder.calls)} legacy_price calls ran one at a time "
                 f"({recorder.timeline()}), all on one thread: the single shared thread that "
@@ -935,7 +929,7 @@ def _judge_overlap(run: ViewRun, recorder: LegacyRecorder, isbns: list[str], lim
                 "thread_sensitive=False)` or `asyncio.to_thread(legacy_price, isbn)` run each "
                 "call on a thread of its own from a pool.",
             )
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"the {len(recorder.calls)} legacy_price calls ran one after another "
             f"({recorder.timeline()}).",
@@ -949,7 +943,7 @@ def _judge_overlap(run: ViewRun, recorder: LegacyRecorder, isbns: list[str], lim
             if recorder.calls
             else ""
         )
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"{len(isbns)} lookups took {run.elapsed:.2f} s{seen}; overlapping lookups take well "
             f"under {limit:.2f} s (one at a time: {one_by_one:.2f} s).",
@@ -1030,14 +1024,14 @@ async def check_prices_rejects_bad_counts(prices) -> None:
         )
         took = call.ended - call.started
         if took > 0.75 * legacy.LEGACY_DELAY_SECONDS:
-            raise _fail(
+            raise teaching_failure(
                 "prices",
                 f"for {call.label} the 400 came after {took:.2f} s.",
                 "The view looked prices up before it checked how many isbns there are.",
                 "Check the count first and answer 400 at once.",
             )
     if recorder.calls:
-        raise _fail(
+        raise teaching_failure(
             "prices",
             f"it called legacy_price {len(recorder.calls)} times for requests it answered 400.",
             "The view looked prices up before it checked how many isbns there are.",
