@@ -19,6 +19,7 @@ import gc
 import inspect
 import json
 import sys
+import threading
 import time
 import types
 import warnings
@@ -43,6 +44,13 @@ iscoroutinefunction = inspect.iscoroutinefunction
 isawaitable = inspect.isawaitable
 json_loads = json.loads
 gc_collect = gc.collect
+gc_disable = gc.disable
+gc_enable = gc.enable
+gc_isenabled = gc.isenabled
+thread_time = time.thread_time
+Thread = threading.Thread
+get_ident = threading.get_ident
+current_frames = sys._current_frames
 catch_warnings = warnings.catch_warnings
 simplefilter = warnings.simplefilter
 redirect_stdout = redirect_stdout
@@ -61,6 +69,7 @@ GUARDED_STDLIB: tuple[tuple[types.ModuleType, str], ...] = (
             "time_ns",
             "sleep",
             "process_time",
+            "thread_time",
         )
     ),
     *(
@@ -93,6 +102,11 @@ GUARDED_STDLIB: tuple[tuple[types.ModuleType, str], ...] = (
     (inspect, "iscoroutinefunction"),
     (inspect, "isawaitable"),
     (json, "loads"),
+    (gc, "disable"),
+    (gc, "enable"),
+    (gc, "isenabled"),
+    (threading, "Thread"),
+    (sys, "_current_frames"),
 )
 
 _stdlib_snapshot: dict[tuple[int, str], object] = {

@@ -28,9 +28,9 @@ def _spin() -> None:
         pass
 
 
-def _one_run(index: int, with_wrong: bool) -> tuple[Counter, list[str]]:
+def _one_run(index: int, with_wrong: bool, assignments: list[str]) -> tuple[Counter, list[str]]:
     counts, problems = Counter(), []
-    for assignment in assignment_ids():
+    for assignment in assignments:
         nb = catalogue.read_notebook(SOURCE / assignment / f"{assignment}.ipynb")
         loaded = catalogue.load(assignment)
         rights = {a: [v for v in vs if v.right] for a, vs in loaded.items()}
@@ -65,7 +65,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--hogs", type=int, default=2, help="CPU-spinning processes")
     parser.add_argument("--wrong", action="store_true", help="also run the wrong answers")
+    parser.add_argument(
+        "--assignments",
+        nargs="+",
+        default=None,
+        help="only these assignments (default: every one with a catalogue)",
+    )
     args = parser.parse_args()
+    assignments = args.assignments or [
+        a for a in assignment_ids() if (catalogue.CATALOGUE / a).is_dir()
+    ]
     setup_notebook(quiet=True)
     hogs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.hogs)]
     for hog in hogs:
@@ -74,7 +83,7 @@ def main() -> int:
     try:
         for index in range(args.runs):
             started = time.perf_counter()
-            counts, problems = _one_run(index, args.wrong)
+            counts, problems = _one_run(index, args.wrong, assignments)
             durations.append(time.perf_counter() - started)
             total.update(counts)
             all_problems += problems
