@@ -1,0 +1,15 @@
+# wrong: the first question answered with a wrong option
+# fails: test_async_orm_sync_first_in_async
+# says: Why not a
+async_orm = {
+    "sync_first_in_async": "a",
+    "building_a_queryset_is_fine": "b",
+    "async_for_titles": "b",
+    "related_attribute": "b",
+    "select_related_fix": "a",
+    "aget_missing": "b",
+    "acount": "a",
+    "atomic_in_async": "b",
+    "transaction_with_sync_to_async": "a",
+    "values_are_dicts": "a",
+}

@@ -1,0 +1,15 @@
+# wrong: the last question left at None
+# fails: test_async_views_basics_awaiting_a_response
+# says: not answered
+async_views_basics = {
+    "what_makes_a_view_async": "a",
+    "awaited_response_status": "a",
+    "jsonresponse_list": "b",
+    "forgot_await_in_cell": "b",
+    "async_client_in_cell": "b",
+    "shared_counter_race": "b",
+    "sync_client_on_async_view": "b",
+    "query_params": "a",
+    "find_the_blocking_line": "a",
+    "awaiting_a_response": None,
+}

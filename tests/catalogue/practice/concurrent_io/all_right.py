@@ -1,0 +1,13 @@
+# right: every key, in the template's dict
+concurrent_io = {
+    "sequential_awaits": "b",
+    "gather_order": "a",
+    "gather_error": "b",
+    "return_exceptions": "a",
+    "timeout_error": "b",
+    "taskgroup_failure": "b",
+    "gather_is_concurrent": "b",
+    "semaphore_limit": "b",
+    "create_task_not_awaited": "a",
+    "cancel_on_timeout": "a",
+}

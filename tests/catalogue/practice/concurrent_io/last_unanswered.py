@@ -1,0 +1,15 @@
+# wrong: the last question left at None
+# fails: test_concurrent_io_cancel_on_timeout
+# says: not answered
+concurrent_io = {
+    "sequential_awaits": "b",
+    "gather_order": "a",
+    "gather_error": "b",
+    "return_exceptions": "a",
+    "timeout_error": "b",
+    "taskgroup_failure": "b",
+    "gather_is_concurrent": "b",
+    "semaphore_limit": "b",
+    "create_task_not_awaited": "a",
+    "cancel_on_timeout": None,
+}

@@ -1,0 +1,15 @@
+# wrong: the first question answered with a wrong option
+# fails: test_why_async_what_async_buys
+# says: Why not a
+why_async = {
+    "what_async_buys": "a",
+    "gathered_sleeps": "a",
+    "gathered_blocking_sleeps": "b",
+    "view_returns_coroutine": "b",
+    "await_gives_response": "a",
+    "cpu_bound_view": "b",
+    "mixed_wait_and_compute": "b",
+    "which_nap_is_polite": "c",
+    "event_loop_threads": "a",
+    "measure_not_guess": "a",
+}
