@@ -49,6 +49,12 @@ def _where(call: ViewCall) -> str:
 def explain_exception(error: BaseException) -> str:
     """What an exception raised by a view usually means, in plain words."""
     name, text = type(error).__name__, str(error)
+    if isinstance(error, NotImplementedError):
+        return (
+            "This answer has not been written yet: the view still runs the placeholder "
+            "`raise NotImplementedError()`. Replace that line with your code, run the cell, then "
+            "run this test again."
+        )
     if name == "SynchronousOnlyOperation":
         return (
             "The view used the synchronous ORM (for example `.get()`, `.first()`, `.count()`, "

@@ -296,3 +296,13 @@ def test_wrong_status_and_body_are_shown():
         assert_json_error(call, 400)
     with pytest.raises(CheckFailed, match="expected {'greeting': 'Hi!'}"):
         assert_json(call, {"greeting": "Hi!"})
+
+
+async def placeholder_stub(request):
+    # YOUR CODE HERE
+    raise NotImplementedError()
+
+
+def test_untouched_placeholder_says_the_answer_is_not_written_yet():
+    with pytest.raises(CheckFailed, match=r"(?s)raised NotImplementedError.*not been written yet"):
+        assert_all_answered(run(run_view(placeholder_stub, ["/"])))
