@@ -21,7 +21,7 @@ from autograder.upstream import FakeUpstream
 DEFAULT_STALL_LIMIT = 0.1
 
 
-class CheckFailed(AssertionError):
+class CheckFailed(ref.TeachingFailure):
     """A test found that the student's code does not do what the exercise asks."""
 
 

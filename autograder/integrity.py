@@ -19,6 +19,7 @@ import gc
 import inspect
 import json
 import sys
+import textwrap
 import threading
 import time
 import types
@@ -116,7 +117,30 @@ _stdlib_snapshot: dict[tuple[int, str], object] = {
 _module_snapshots: dict[str, tuple[types.ModuleType, dict[str, object], dict[str, object]]] = {}
 
 
-class GradingTampered(AssertionError):
+class TeachingFailure(AssertionError):
+    """A failed check whose message is meant for the student: shown as a message, not a trace.
+
+    IPython (in the notebook, and in nbgrader's Validate dialog) calls ``_render_traceback_``
+    instead of printing the grader's frames, so the message comes first and its lines are wrapped
+    to a width that fits the dialog. ``str()`` stays one line per part, for tests and logs.
+    """
+
+    width = 88
+
+    def _render_traceback_(self) -> list[str]:
+        lines = []
+        for part in f"{type(self).__name__}: {self}".splitlines():
+            lines += textwrap.wrap(
+                part,
+                self.width,
+                subsequent_indent="  ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            ) or [""]
+        return lines
+
+
+class GradingTampered(TeachingFailure):
     """The notebook changed something the grader measures with, so it cannot be graded."""
 
 
@@ -258,6 +282,14 @@ def verify_intact() -> None:
         )
 
 
+# Raises a failed check again without the grader's frames and chained errors. IPython shows each
+# frame's source: forty lines of the checks' code would bury the message, in the notebook and in
+# nbgrader's Validate dialog. The wrappers that call this are hidden (__tracebackhide__).
+def _report(failure: AssertionError) -> None:
+    # The check failed. The message says what it observed, what that means and what to change:
+    raise failure.with_traceback(None) from None
+
+
 def guarded(func: Callable) -> Callable:
     """Decorator: verify_intact() before the helper runs and again after, whatever the outcome.
 
@@ -267,9 +299,12 @@ def guarded(func: Callable) -> Callable:
     if iscoroutinefunction(func):
 
         async def async_wrapper(*args, **kwargs):
+            __tracebackhide__ = True  # noqa: F841 (read by IPython and pytest)
             verify_intact()
             try:
                 return await func(*args, **kwargs)
+            except AssertionError as failure:
+                _report(failure)
             finally:
                 verify_intact()
 
@@ -277,9 +312,12 @@ def guarded(func: Callable) -> Callable:
     else:
 
         def wrapper(*args, **kwargs):
+            __tracebackhide__ = True  # noqa: F841 (read by IPython and pytest)
             verify_intact()
             try:
                 return func(*args, **kwargs)
+            except AssertionError as failure:
+                _report(failure)
             finally:
                 verify_intact()
 

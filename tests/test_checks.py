@@ -9,6 +9,7 @@ Every wrong answer must fail with a message that names its mistake.
 
 import asyncio
 import time
+import traceback
 
 import httpx
 import pytest
@@ -306,3 +307,16 @@ async def placeholder_stub(request):
 def test_untouched_placeholder_says_the_answer_is_not_written_yet():
     with pytest.raises(CheckFailed, match=r"(?s)raised NotImplementedError.*not been written yet"):
         assert_all_answered(run(run_view(placeholder_stub, ["/"])))
+
+
+def test_failed_check_shows_its_message_wrapped_without_the_graders_frames():
+    with pytest.raises(CheckFailed) as failure:
+        assert_all_answered(run(run_view(placeholder_stub, ["/"])))
+    # What IPython shows instead of a traceback (notebook, Validate dialog): the message only.
+    lines = failure.value._render_traceback_()
+    assert lines[0].startswith("CheckFailed: placeholder_stub: for GET /")
+    assert max(len(line) for line in lines) <= 88
+    assert " ".join(lines).split() == f"CheckFailed: {failure.value}".split()
+    # And the traceback itself no longer walks through the checks' source.
+    files = [frame.filename for frame in traceback.extract_tb(failure.value.__traceback__)]
+    assert not any(name.endswith("autograder/checks.py") for name in files), files

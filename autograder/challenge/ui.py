@@ -97,10 +97,17 @@ class ProblemView:
             "failed": "⏱ done",
             "time_up": "⏱ <b>time is up</b>",
         }[status]
-        self.attempts.value = (
-            f"&nbsp;·&nbsp;attempts left: <b>{state.attempts_left(self.pid)}</b>"
-            f" of {state.attempts}"
-        )
+        if status == "solved":
+            # "attempts left: 0" after a right second try would read like a penalty.
+            used = state.attempts - state.attempts_left(self.pid)
+            self.attempts.value = (
+                f"&nbsp;·&nbsp;solved on attempt <b>{used}</b> of {state.attempts}"
+            )
+        else:
+            self.attempts.value = (
+                f"&nbsp;·&nbsp;attempts left: <b>{state.attempts_left(self.pid)}</b>"
+                f" of {state.attempts}"
+            )
         running = status == "running"
         self.start.disabled = status != "not_started"
         self.start.layout.display = None if status == "not_started" else "none"

@@ -51,7 +51,9 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread until it stops, and every later test that calls asyncio.run() would fail.
+@pytest.fixture(scope="package")
 def chromium():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -59,7 +61,7 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(tmp_path_factory):
     """`make lab` serving a copy of the lessons and the released assignments, as students get it."""
     root = tmp_path_factory.mktemp("student")

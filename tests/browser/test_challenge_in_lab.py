@@ -82,6 +82,7 @@ def test_challenge_counts_down_keeps_attempts_and_awards_the_badge(page, lab, wo
     answer(first, right[1])
     wait_for_text(first.locator(".challenge-countdown"), "done")
     attempts = first.locator(".challenge-attempts").text_content()
+    assert "solved on attempt 2 of 2" in attempts
 
     # After a kernel restart, the re-run challenge remembers the attempts and the solved problem.
     restart_kernel(page)
