@@ -146,3 +146,17 @@ def test_a_check_message_is_grouped_by_its_meaning():
     assert report.classify(other)[0] == key
     stderr = [{"output_type": "stream", "name": "stderr", "text": "Warning 12 at line 3\n"}]
     assert report.classify(stderr)[0] == "wrote to stderr: Warning N at line N"
+
+
+@pytest.mark.grading
+@pytest.mark.slow
+def test_example_class_has_names_and_submission_times_for_formgrader(graded):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded['root'] / 'gradebook.db'}") as gradebook:
+        students = {s.id: s for s in gradebook.students}
+        for submission in graded["made"]:
+            student = students[submission.student]
+            assert student.first_name and student.last_name, student.id
+            graded_submission = gradebook.find_submission(ASSIGNMENT, submission.student)
+            assert graded_submission.timestamp is not None, submission.student

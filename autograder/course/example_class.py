@@ -433,7 +433,33 @@ def submit_example_class(root: Path, assignment: str, **options) -> list[Example
         path = notebook_path(root, "submitted", assignment, submission.student)
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(submission.notebook(release), path)
+        # What nbgrader's exchange writes with every submission; formgrader shows it.
+        (path.parent / "timestamp.txt").write_text(SUBMITTED_AT)
+    _add_to_roster(root, [submission.student for submission in made])
     return made
+
+
+# The example class's submission time, and names for its roster (formgrader lists students by
+# name: without a roster it shows "None, None").
+SUBMITTED_AT = "2026-11-20 17:00:00.000000 UTC"
+FIRST_NAMES = ("Ada", "Alan", "Barbara", "Dennis", "Edsger", "Frances", "Grace", "Guido")
+LAST_NAMES = ("Hopper", "Kay", "Liskov", "Ritchie", "Turing")
+
+
+def _add_to_roster(root: Path, students: list[str]) -> None:
+    """Give the example students names in the course's SQLite gradebook, when it has one."""
+    gradebook_file = root / "gradebook.db"
+    if not gradebook_file.exists():
+        return
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{gradebook_file}") as gradebook:
+        for index, student in enumerate(students):
+            gradebook.update_or_create_student(
+                student,
+                first_name=FIRST_NAMES[index % len(FIRST_NAMES)],
+                last_name=LAST_NAMES[index // len(FIRST_NAMES) % len(LAST_NAMES)],
+            )
 
 
 def max_points(source_nb: nbformat.NotebookNode) -> dict[str, float]:
