@@ -52,7 +52,7 @@ demo: release
 	$(BIN)/python -m autograder demo
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 test-grading: install
 	$(BIN)/python -m pytest -m grading
