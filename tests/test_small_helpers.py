@@ -70,3 +70,26 @@ def test_strip_cell_tags_removes_every_tag():
     )
     stripped, _ = StripCellTags().preprocess(nb, {})
     assert [cell.metadata.get("tags") for cell in stripped.cells] == [None, None, None]
+
+
+def test_clean_notebooks_strips_what_jupyterlab_adds_and_keeps_the_rest(tmp_path):
+    import nbformat
+
+    from autograder.course import clean_notebooks
+    from autograder.course.authoring import NOTEBOOK_METADATA, answer, notebook
+
+    clean = notebook([answer("greet", "async def greet(request): ...")])
+    path = tmp_path / "worked_on.ipynb"
+    dirty = nbformat.from_dict(clean)
+    dirty.metadata["widgets"] = {"state": {}}
+    dirty.cells[1].metadata["scrolled"] = True
+    dirty.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="hi\n")]
+    dirty.cells[1].execution_count = 3
+    nbformat.write(dirty, path)
+
+    assert clean_notebooks.main([str(path)]) == 1  # changed: the commit stops
+    cleaned = nbformat.read(path, as_version=4)
+    assert cleaned.metadata == NOTEBOOK_METADATA
+    assert cleaned.cells[1].outputs == [] and cleaned.cells[1].execution_count is None
+    assert cleaned.cells[1].metadata == clean.cells[1].metadata  # nbgrader's metadata kept
+    assert clean_notebooks.main([str(path)]) == 0  # and a clean notebook is left alone
