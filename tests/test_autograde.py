@@ -1,9 +1,10 @@
-"""The catalogue, submitted as a class and graded by nbgrader itself, gets exactly its grades."""
+"""The catalogue, submitted as a class and graded through nbgrader, gets exactly its grades."""
 
 import nbformat
 import pytest
 
 from autograder.course import grading
+from tests.grading_helpers import grade_cli
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 
@@ -31,7 +32,11 @@ def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     (tagged / original.name).write_bytes(original.read_bytes())
     _tag_everything(tagged / original.name)
 
-    grading.autograde(tmp_path, assignment)
+    # nbgrader's own Autograde converter, several submissions at a time (`python -m autograder
+    # grade`): tests/test_parallel_grading.py proves it grades exactly as `nbgrader autograde`.
+    result = grade_cli(assignment, tmp_path, "--no-progress", jobs=4)
+    assert result.returncode == 0, result.stdout + result.stderr
+    grading.nbgrader("generate_feedback", assignment, "--force", course_root=tmp_path)
     graded = grading.scores(tmp_path, assignment)
 
     report = []
