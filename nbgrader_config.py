@@ -15,12 +15,10 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from autograder.course.preprocessors import (
-    FeedbackWithoutHiddenTests,
-    RestoreMissingCells,
-    SandboxedExecute,
-)
-from autograder.nbgrader_ext import StripCellTags
+from autograder.instructor.nbgrader.feedback_without_hidden_tests import FeedbackWithoutHiddenTests
+from autograder.instructor.nbgrader.restore_missing_cells import RestoreMissingCells
+from autograder.instructor.nbgrader.sandboxed_execute import SandboxedExecute
+from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 

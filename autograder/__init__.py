@@ -5,7 +5,8 @@ ones that existed before any student cell ran (the notebook's set-up cell import
 """
 
 from autograder import integrity  # noqa: I001  (must come first: it takes the references)
-from autograder import bootstrap, checks, loop_watch, runner, substitute, upstream
+from autograder import checks, loop_watch, runner, substitute, upstream
+from autograder.runtime import bootstrap
 from autograder.checks import (
     CheckFailed,
     assert_all_answered,

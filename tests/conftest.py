@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from autograder.bootstrap import setup_notebook
+from autograder.runtime.bootstrap import setup_notebook
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 TEMPORARY_PATH = re.compile(r"/tmp/[^\s'\"`]*")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 FOLDERS = ("notebooks", "source", "release")
 

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from autograder.course import catalogue
-from autograder.course.paths import RELEASE, REPO, SOURCE, assignment_ids
+from autograder.instructor import catalogue
+from autograder.instructor.paths import RELEASE, REPO, SOURCE, assignment_ids
 from tests.kernel import errors, execute
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from autograder.course import grading
+from autograder.instructor import grading
 from tests.grading_helpers import grade_cli
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]

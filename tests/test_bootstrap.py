@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.course.authoring import code, notebook
+from autograder.instructor.authoring.cells import code, notebook
 from tests.kernel import errors, execute, stream
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
@@ -37,7 +37,7 @@ print(response.status_code)
     # 5: the safety check was not switched off, and the cell may run again
     """
 import os
-from autograder.bootstrap import setup_notebook
+from autograder.runtime.bootstrap import setup_notebook
 setup_notebook(quiet=True)
 print("unsafe:", os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"))
 """,

@@ -7,9 +7,9 @@ tests/test_autograde.py for the same catalogue graded through nbgrader itself.
 
 import pytest
 
-from autograder.course import catalogue
-from autograder.course.notebook_runner import run_notebook
-from autograder.course.paths import SOURCE, assignment_ids
+from autograder.instructor import catalogue
+from autograder.instructor.notebook_runner import run_notebook
+from autograder.instructor.paths import SOURCE, assignment_ids
 
 pytestmark = pytest.mark.grading
 

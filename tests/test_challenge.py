@@ -12,12 +12,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.challenge import assignment, challenge_state, load_challenge
-from autograder.challenge import ui as challenge_ui
-from autograder.course.catalogue import read_notebook
-from autograder.course.paths import REPO
-from autograder.practice.bank import answer_hash
-from autograder.practice.verify import verify_bank, verify_question
+from autograder.instructor.authoring import challenge_notebook as assignment
+from autograder.instructor.authoring.verify_practice import verify_bank, verify_question
+from autograder.instructor.catalogue import read_notebook
+from autograder.instructor.paths import REPO
+from autograder.runtime.challenge import challenge_state, load_challenge
+from autograder.runtime.challenge import ui as challenge_ui
+from autograder.runtime.practice.bank import answer_hash
 
 KEYS = {"concept": "c", "orm_behaviour": "b", "async_syntax": "d", "debugging": "a",
         "predict_output": "c"}  # fmt: skip
@@ -61,7 +62,7 @@ def test_committed_challenge_notebook_is_what_the_problems_generate():
         return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells]
 
     assert comparable(committed) == comparable(assignment.build_notebook()), (
-        "run `python -m autograder.practice build`, then `python -m autograder release`"
+        "run `python -m autograder practice build`, then `python -m autograder release`"
     )
 
 
@@ -123,7 +124,7 @@ def test_a_restarted_kernel_keeps_timers_and_attempts(tmp_path):
     clock.now += 40
     state.start("async_syntax")
     script = textwrap.dedent(f"""
-        from autograder.challenge import challenge_state
+        from autograder.runtime.challenge import challenge_state
         state = challenge_state({str(path)!r}, clock=lambda: {clock.now + 30!r})
         print(state.attempts_left("concept"), round(state.seconds_left("concept")),
               state.status("concept"), round(state.seconds_left("async_syntax")),
@@ -230,7 +231,7 @@ def test_released_challenge_in_a_kernel_with_simulated_clicks_and_a_restart(tmp_
     release = read_notebook(REPO / "release" / "challenge" / "challenge.ipynb")
     drive = nbformat.v4.new_code_cell(
         textwrap.dedent("""\
-        from autograder.challenge.ui import LIVE
+        from autograder.runtime.challenge.ui import LIVE
         ui = next(iter(LIVE))
         problem = ui.problems[3]
         problem.start.click()
@@ -260,9 +261,9 @@ def test_released_challenge_in_a_kernel_with_simulated_clicks_and_a_restart(tmp_
         cells=[
             nbformat.v4.new_code_cell(
                 textwrap.dedent("""\
-        from autograder.challenge import show_challenge
+        from autograder.runtime.challenge import show_challenge
         show_challenge()
-        from autograder.challenge.ui import LIVE
+        from autograder.runtime.challenge.ui import LIVE
         ui = next(iter(LIVE))
         print(ui.problems[3].attempts.value, "|", ui.problems[3].countdown.value, "|",
               0 < ui.state.seconds_left("debugging") < 150)""")

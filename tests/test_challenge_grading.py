@@ -6,10 +6,10 @@ import json
 import nbformat
 import pytest
 
-from autograder.course import grading
-from autograder.course.catalogue import read_notebook
-from autograder.course.notebook_runner import with_answers
-from autograder.course.paths import REPO
+from autograder.instructor import grading
+from autograder.instructor.catalogue import read_notebook
+from autograder.instructor.notebook_runner import with_answers
+from autograder.instructor.paths import REPO
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ import tomllib
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 
 def _environment():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import catalogue, example_class
-from autograder.course.paths import RELEASE, SOURCE, assignment_ids
+from autograder.instructor import catalogue, example_class
+from autograder.instructor.paths import RELEASE, SOURCE, assignment_ids
 
 ASSIGNMENTS = [a for a in assignment_ids() if (RELEASE / a).exists()]
 

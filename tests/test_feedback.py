@@ -2,7 +2,7 @@
 
 import nbformat
 
-from autograder.course.preprocessors import FeedbackWithoutHiddenTests
+from autograder.instructor.nbgrader.feedback_without_hidden_tests import FeedbackWithoutHiddenTests
 
 HIDDEN = '''"""Hidden test: a delay that is not a finite number from 0 to 5 gets 400."""
 ### BEGIN HIDDEN TESTS

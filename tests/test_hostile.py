@@ -10,7 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import example_class, grading, sandbox
+from autograder.instructor import example_class, grading
+from autograder.instructor.sandbox import kernels as sandbox
 from tests.grading_helpers import grade_cli, gradebook_dump
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
@@ -130,6 +131,6 @@ def test_no_sandbox_process_is_left_behind(hostile_class):
             parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        if "autograder.course.zygote" in command and parent == 1:
+        if "autograder.instructor.sandbox.zygote" in command and parent == 1:
             orphans.append(f"{entry.name}: {command}")
     assert not orphans

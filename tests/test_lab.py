@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 pytestmark = pytest.mark.slow
 

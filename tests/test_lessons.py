@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from autograder.course.catalogue import read_notebook
-from autograder.course.paths import REPO
+from autograder.instructor.catalogue import read_notebook
+from autograder.instructor.paths import REPO
 from tests.kernel import errors, execute, stream
 
 pytestmark = pytest.mark.slow

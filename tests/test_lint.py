@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 
 def _ruff(*args):

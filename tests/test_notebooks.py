@@ -6,10 +6,10 @@ import re
 import nbformat
 import pytest
 
-from autograder.bootstrap import BOOTSTRAP_CELL
-from autograder.course import catalogue
-from autograder.course.authoring import NOTEBOOK_METADATA
-from autograder.course.paths import REPO, SOURCE, assignment_ids
+from autograder.instructor import catalogue
+from autograder.instructor.authoring.cells import NOTEBOOK_METADATA
+from autograder.instructor.paths import REPO, SOURCE, assignment_ids
+from autograder.runtime.bootstrap import BOOTSTRAP_CELL
 from tests.notebooks import committed_notebooks
 
 NOTEBOOKS = committed_notebooks()

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import example_class, grading, parallel
+from autograder.instructor import example_class, grading, parallel
 from tests import pg
 from tests.grading_helpers import (
     files_under,

@@ -5,11 +5,15 @@ import textwrap
 
 import pytest
 
-from autograder.practice import bank as banks
-from autograder.practice.bank import BankError, load_bank, parse_bank
-from autograder.practice.feedback import QuestionState
-from autograder.practice.render import bank_markdown, question_widget, state_of
-from autograder.practice.verify import run_snippet, verify_bank, verify_question
+from autograder.instructor.authoring.verify_practice import (
+    run_snippet,
+    verify_bank,
+    verify_question,
+)
+from autograder.runtime.practice import bank as banks
+from autograder.runtime.practice.bank import BankError, load_bank, parse_bank
+from autograder.runtime.practice.feedback import QuestionState
+from autograder.runtime.practice.render import bank_markdown, question_widget, state_of
 from tests.test_lessons import LESSONS
 
 LESSON_BANKS = [path.stem for path in LESSONS]
@@ -189,8 +193,8 @@ def test_bank_docs_example_is_current():
 
 @pytest.mark.parametrize("name", LESSON_BANKS)
 def test_every_lesson_shows_its_bank_in_its_practice_section(name):
-    from autograder.course.catalogue import read_notebook
-    from autograder.course.paths import REPO
+    from autograder.instructor.catalogue import read_notebook
+    from autograder.instructor.paths import REPO
 
     cells = read_notebook(REPO / "notebooks" / f"{name}.ipynb").cells
     practice = next(i for i, c in enumerate(cells) if c.source.startswith("## Practice"))

@@ -4,9 +4,9 @@ import pytest
 
 from autograder.assignments import practice
 from autograder.checks import CheckFailed
-from autograder.course.catalogue import read_notebook
-from autograder.practice import assignment
-from autograder.practice.bank import load_bank
+from autograder.instructor.authoring import practice_notebook as assignment
+from autograder.instructor.catalogue import read_notebook
+from autograder.runtime.practice.bank import load_bank
 
 
 def _comparable(nb):
@@ -16,7 +16,7 @@ def _comparable(nb):
 def test_committed_practice_notebook_is_what_the_banks_generate():
     committed = read_notebook(assignment.NOTEBOOK)
     assert _comparable(committed) == _comparable(assignment.build_notebook()), (
-        "source/practice/ is out of date: run `python -m autograder.practice build`, then "
+        "source/practice/ is out of date: run `python -m autograder practice build`, then "
         "`python -m autograder release`"
     )
 
@@ -24,7 +24,7 @@ def test_committed_practice_notebook_is_what_the_banks_generate():
 def test_committed_practice_catalogue_is_what_the_banks_generate():
     expected = assignment.catalogue_files()
     committed = {p: p.read_text() for p in assignment.CATALOGUE.rglob("*.py")}
-    assert committed == expected, "run `python -m autograder.practice build`"
+    assert committed == expected, "run `python -m autograder practice build`"
 
 
 def test_one_test_per_question_and_one_answer_cell_per_lesson():

@@ -2,9 +2,9 @@
 
 import pytest
 
-from autograder.course import catalogue
-from autograder.course.paths import RELEASE, assignment_ids
-from autograder.course.release import generate_release
+from autograder.instructor import catalogue
+from autograder.instructor.paths import RELEASE, assignment_ids
+from autograder.instructor.release import generate_release
 from tests.notebooks import comparable
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from autograder.course import catalogue, example_class, grading, report
-from autograder.course.paths import REPO
+from autograder.instructor import catalogue, example_class, grading, report
+from autograder.instructor.paths import REPO
 from tests.grading_helpers import grade_cli
 
 ASSIGNMENT = "ps1_async_views"

@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import sandbox
-from autograder.course.paths import REPO
-from autograder.course.preprocessors import SandboxedExecute
+from autograder.instructor.sandbox import kernels as sandbox
+from autograder.instructor.nbgrader.sandboxed_execute import SandboxedExecute
+from autograder.instructor.paths import REPO
 from tests.grading_helpers import sandbox_uids_running
 
 pytestmark = [

@@ -7,7 +7,7 @@ import pytest
 from django.http import JsonResponse
 
 from autograder import substituted, try_view
-from autograder.nbgrader_ext import StripCellTags
+from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
 from tests.conftest import run
 
 pytestmark = pytest.mark.grading
@@ -75,8 +75,8 @@ def test_strip_cell_tags_removes_every_tag():
 def test_clean_notebooks_strips_what_jupyterlab_adds_and_keeps_the_rest(tmp_path):
     import nbformat
 
-    from autograder.course import clean_notebooks
-    from autograder.course.authoring import NOTEBOOK_METADATA, answer, notebook
+    from autograder.instructor import clean_notebooks
+    from autograder.instructor.authoring.cells import NOTEBOOK_METADATA, answer, notebook
 
     clean = notebook([answer("greet", "async def greet(request): ...")])
     path = tmp_path / "worked_on.ipynb"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from autograder import integrity as ref
-from autograder.challenge import load_challenge
 from autograder.checks import (
     CheckFailed,
     assert_all_answered,
@@ -20,8 +19,9 @@ from autograder.checks import (
     assert_loop_never_blocked,
 )
 from autograder.integrity import guarded
-from autograder.practice.bank import normalise
 from autograder.runner import run_view
+from autograder.runtime.challenge import load_challenge
+from autograder.runtime.practice.bank import normalise
 from autograder.substitute import substituted
 
 FETCH_DELAY = 0.2  # the provided fetch_price / fetch_stock each wait this long

@@ -10,7 +10,7 @@ from __future__ import annotations
 from autograder import integrity as ref
 from autograder.checks import CheckFailed
 from autograder.integrity import guarded
-from autograder.practice.bank import lesson_banks, normalise
+from autograder.runtime.practice.bank import lesson_banks, normalise
 
 
 def _bank_of(name: str):

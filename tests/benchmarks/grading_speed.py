@@ -32,15 +32,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import example_class, grading
-from autograder.course.paths import REPO
+from autograder.instructor import example_class, grading
+from autograder.instructor.paths import REPO
 
 # nbgrader's defaults for autograding, with only the repository's tag stripping kept (so that
 # "stock" differs from the repository's configuration by the kernel and its sandbox alone).
 STOCK_CONFIG = """\
 from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
     OverwriteCells, OverwriteKernelspec)
-from autograder.nbgrader_ext import StripCellTags
+from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
 
 c = get_config()
 c.CourseDirectory.course_id = "async-django-hands-on"

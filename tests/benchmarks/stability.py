@@ -17,10 +17,10 @@ import sys
 import time
 from collections import Counter
 
-from autograder.bootstrap import setup_notebook
-from autograder.course import catalogue
-from autograder.course.notebook_runner import run_notebook
-from autograder.course.paths import SOURCE, assignment_ids
+from autograder.instructor import catalogue
+from autograder.instructor.notebook_runner import run_notebook
+from autograder.instructor.paths import SOURCE, assignment_ids
+from autograder.runtime.bootstrap import setup_notebook
 
 
 def _spin() -> None:

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 from tests.browser.jupyterlab import (
     CHROMIUM,
     CHROMIUM_ARGS,

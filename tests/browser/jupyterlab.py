@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's Chromium in a closed network: no background connections, no first-run UI, no GPU.

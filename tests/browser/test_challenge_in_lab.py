@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from autograder.course.catalogue import load
-from autograder.course.paths import REPO
+from autograder.instructor.catalogue import load
+from autograder.instructor.paths import REPO
 from tests.browser.jupyterlab import (
     PANEL,
     code_cell,

@@ -6,10 +6,10 @@ import textwrap
 import nbformat
 import pytest
 
-from autograder.course import grading
-from autograder.course.catalogue import load
-from autograder.course.notebook_runner import with_answers
-from autograder.course.paths import nbgrader
+from autograder.instructor import grading
+from autograder.instructor.catalogue import load
+from autograder.instructor.notebook_runner import with_answers
+from autograder.instructor.paths import nbgrader
 from tests.browser.conftest import new_page
 from tests.browser.jupyterlab import LabServer, jupyter_lab, screenshot
 

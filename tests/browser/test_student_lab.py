@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.course.paths import REPO
+from autograder.instructor.paths import REPO
 from tests.browser.jupyterlab import PANEL, open_notebook, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

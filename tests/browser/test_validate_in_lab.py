@@ -7,7 +7,7 @@ would; Validate saves the notebook and runs it in a kernel of its own on the ser
 import nbformat
 import pytest
 
-from autograder.course.catalogue import load
+from autograder.instructor.catalogue import load
 from tests.browser.jupyterlab import code_cell, open_notebook, screenshot, type_into_cell, validate
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

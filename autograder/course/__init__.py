@@ -1,1 +1,0 @@
-"""Instructor tooling: releasing assignments and running the example class through nbgrader."""

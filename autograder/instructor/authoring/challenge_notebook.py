@@ -1,0 +1,177 @@
+"""Generate ``source/challenge/challenge.ipynb`` from the challenge's problems.
+
+``python -m autograder practice build`` writes it (with the practice set); tests/test_challenge.py
+fails when the committed notebook differs. The widget cell only shows the timed problems; the
+grade comes from the answer cells: ``answer_1`` ... ``answer_5`` and the view ``item_summary``.
+"""
+
+from __future__ import annotations
+
+import nbformat
+
+from autograder.instructor.authoring import cells as authoring
+from autograder.instructor.paths import SOURCE
+from autograder.runtime.challenge import load_challenge
+
+ASSIGNMENT = "challenge"
+NOTEBOOK = SOURCE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+POINTS_PER_PROBLEM = 2
+
+INTRO = """\
+# 🏁 Challenge — Async Django Mastery
+
+Five problems — a concept, the ORM's behaviour, async syntax, a bug hunt and predicting the output
+of mixed sync/async code — and one short coding task.
+
+**How it works**
+
+* Run the cell below: each problem has a **Start** button, a countdown of {minutes} and
+  **{attempts} attempts**. Your answers are checked right away; all problems right, in time, plus
+  a working view earn the badge.
+* Timers and attempts are kept in `challenge_state.json` next to this notebook, so restarting the
+  kernel does not reset them.
+* **What is graded** is what you write in the answer cells below (`answer_1` … `answer_5`, and the
+  view `item_summary`), checked by hidden tests after you hand in — not the widget's counters.
+  Each problem is worth {points} points; the view {view_points}."""
+
+WIDGET = """\
+from autograder.runtime.challenge import show_challenge
+
+show_challenge()"""
+
+ANSWERS_INTRO = """\
+## Your answers (graded)
+
+Copy your choices from the challenge above (the box at its end lists them): one letter per
+problem. Then delete the line `raise NotImplementedError()` and run the cell."""
+
+TASK = """\
+## Coding task — `item_summary` ({points} points)
+
+Write `async def item_summary(request)`:
+
+* The GET parameter `item` names an item (default `"book"`).
+* Fetch its price with `await fetch_price(item)` and its stock with `await fetch_stock(item)` —
+  **at the same time**: each takes {delay} s, so one request must take about {delay} s, not
+  {twice} s.
+* Answer `JsonResponse({{"item": item, "price": <price>, "stock": <stock>}})`, taking `price` and
+  `stock` from the two results.
+
+Press **Check my view** in the challenge above to see whether it passes (and earn the badge)."""
+
+FETCHERS = """\
+import asyncio
+
+from django.http import JsonResponse
+
+PRICES = {"book": 12.5, "pen": 1.2, "lamp": 30.0}
+STOCK = {"book": 4, "pen": 120, "lamp": 0}
+
+
+async def fetch_price(item):
+    \"\"\"A slow price service: waits 0.2 s, then answers {"item": ..., "price": ...}.\"\"\"
+    await asyncio.sleep(0.2)
+    return {"item": item, "price": PRICES.get(item)}
+
+
+async def fetch_stock(item):
+    \"\"\"A slow stock service: waits 0.2 s, then answers {"item": ..., "stock": ...}.\"\"\"
+    await asyncio.sleep(0.2)
+    return {"item": item, "stock": STOCK.get(item)}"""
+
+ITEM_SUMMARY = """\
+async def item_summary(request):
+    \"\"\"Price and stock of ?item= (default "book"), fetched concurrently.\"\"\"
+    ### BEGIN SOLUTION
+    item = request.GET.get("item", "book")
+    price, stock = await asyncio.gather(fetch_price(item), fetch_stock(item))
+    return JsonResponse({"item": item, "price": price["price"], "stock": stock["stock"]})
+    ### END SOLUTION"""
+
+TRY_IT = """\
+from autograder.runner import try_view
+
+await try_view(item_summary, "/summary/?item=pen")"""
+
+
+def answers_source() -> str:
+    questions = load_challenge().questions
+    template = [
+        f"answer_{n} = None  # problem {n}: {q.id.replace('_', ' ')}"
+        for n, q in enumerate(questions, 1)
+    ]
+    keys = [f'answer_{n} = "{q.key()}"' for n, q in enumerate(questions, 1)]
+    return "\n".join([*template, "### BEGIN SOLUTION", *keys, "### END SOLUTION"])
+
+
+def _hidden(docstring: str, call: str) -> str:
+    return (
+        f'"""{docstring}"""\n### BEGIN HIDDEN TESTS\n'
+        f"from autograder.assignments import challenge\n\n{call}\n### END HIDDEN TESTS"
+    )
+
+
+def build_notebook() -> nbformat.NotebookNode:
+    questions = load_challenge().questions
+    from autograder.assignments.challenge import FETCH_DELAY
+    from autograder.runtime.challenge.state import ATTEMPTS_PER_PROBLEM, SECONDS_PER_PROBLEM
+
+    minutes = f"{SECONDS_PER_PROBLEM / 60:g} minutes"
+    cells = [
+        authoring.markdown(
+            INTRO.format(
+                minutes=minutes,
+                attempts=ATTEMPTS_PER_PROBLEM,
+                points=POINTS_PER_PROBLEM,
+                view_points=5,
+            ),  # fmt: skip
+            "intro",
+        ),
+        authoring.provided("provided_challenge_widget", WIDGET),
+        authoring.markdown(ANSWERS_INTRO, "answers_instructions"),
+        authoring.answer("answers", answers_source()),
+    ]
+    for n, question in enumerate(questions, 1):
+        cells.append(
+            authoring.test(
+                f"test_answers_problem_{n}",
+                _hidden(
+                    f"Problem {n} ({question.id.replace('_', ' ')}): answer_{n} is right.",
+                    f"challenge.check_answer({n}, globals())",
+                ),
+                POINTS_PER_PROBLEM,
+            )
+        )
+    cells += [
+        authoring.markdown(
+            TASK.format(points=5, delay=FETCH_DELAY, twice=2 * FETCH_DELAY),
+            "item_summary_instructions",
+        ),
+        authoring.provided("provided_fetchers", FETCHERS),
+        authoring.answer("item_summary", ITEM_SUMMARY),
+        authoring.markdown("Try your view (not graded):"),
+        authoring.code(TRY_IT),
+        authoring.test(
+            "test_item_summary_answers",
+            _hidden(
+                'item_summary answers {"item", "price", "stock"}, with "book" by default.',
+                "await challenge.check_item_summary_answers(item_summary)",
+            ),
+            2,
+        ),
+        authoring.test(
+            "test_item_summary_runs_concurrently",
+            _hidden(
+                "item_summary fetches price and stock at the same time, without blocking.",
+                "await challenge.check_item_summary_runs_concurrently(item_summary)",
+            ),
+            3,
+        ),
+    ]
+    return authoring.notebook(cells)
+
+
+def write() -> None:
+    NOTEBOOK.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(build_notebook(), NOTEBOOK)
+    print(f"{NOTEBOOK.relative_to(SOURCE.parent)} generated")

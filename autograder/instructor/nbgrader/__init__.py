@@ -1,0 +1,1 @@
+"""nbgrader plug-ins of the course (preprocessors and hooks), named in nbgrader_config.py."""

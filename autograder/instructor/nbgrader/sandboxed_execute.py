@@ -1,0 +1,191 @@
+"""``SandboxedExecute`` replaces nbgrader's ``Execute`` when autograding (nbgrader_config.py).
+
+The same execution (nbclient, one kernel, cells in order, 60 s per cell, interrupt on timeout),
+but the kernel is started in the sandbox of :mod:`autograder.instructor.sandbox.kernels`, a
+cell's stored output is capped, and a cell that kills the kernel or cannot be interrupted no
+longer aborts the whole submission: it is recorded as an error in that cell and the notebook runs
+again without it, so every other cell earns what it earns. Stock nbgrader gives up on such a
+submission (no grade).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Integer
+
+from autograder.instructor.nbgrader.course import course_folders_of, course_root_of
+from autograder.instructor.sandbox.kernels import (
+    SandboxKernelManager,
+    SandboxSettings,
+    course_paths_to_hide,
+)
+
+TRUNCATED = "\n[... output truncated: this cell printed more than {limit} bytes ...]\n"
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+    )
+
+
+def _size(content: dict) -> int:
+    if "text" in content:
+        return len(content["text"])
+    if "data" in content:
+        return sum(len(str(value)) for value in content["data"].values())
+    if "traceback" in content:
+        return len(content.get("evalue", "")) + sum(len(line) for line in content["traceback"])
+    return 0
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, in a sandboxed kernel, with output caps and kernel-death recovery."""
+
+    max_output_bytes = Integer(
+        1_000_000, help="Output kept per cell (bytes); the rest is replaced by a note."
+    ).tag(config=True)
+    max_kernel_restarts = Integer(
+        6,
+        help="How often a notebook is run again after a cell killed its kernel or could not be "
+        "interrupted (that cell is then skipped and shows an error).",
+    ).tag(config=True)
+    memory_limit = Integer(4 << 30, help="Address-space limit of a kernel (bytes).").tag(
+        config=True
+    )
+    file_size_limit = Integer(64 << 20, help="Largest file a kernel may write (bytes).").tag(
+        config=True
+    )
+    tmpfs_size = Integer(256 << 20, help="Size of a kernel's private /tmp (bytes).").tag(
+        config=True
+    )
+    process_limit = Integer(256, help="Processes and threads a kernel may run.").tag(config=True)
+    require_isolation = Bool(
+        False,
+        help="Refuse to grade when the full sandbox (root, namespaces) is not available, instead "
+        "of running kernels as the instructor in a private folder.",
+    ).tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxKernelManager
+        super().__init__(*args, **kwargs)
+        self._skip: dict[int, NotebookNode] = {}
+        self._running: int | None = None
+        self._output_bytes: dict[int, int] = {}
+        self._truncated: set[tuple] = set()
+
+    # --- the sandbox -----------------------------------------------------------------------------
+
+    def sandbox_settings(self) -> SandboxSettings:
+        db_url = ((self.resources or {}).get("nbgrader") or {}).get("db_url")
+        return SandboxSettings(
+            memory_bytes=self.memory_limit,
+            file_bytes=self.file_size_limit,
+            tmpfs_bytes=self.tmpfs_size,
+            processes=self.process_limit,
+            require_isolation=self.require_isolation,
+            hide=course_paths_to_hide(course_root_of(self), db_url, course_folders_of(self))
+            + self._exchange(),
+        )
+
+    def _exchange(self) -> tuple[str, ...]:
+        """nbgrader's exchange folder (students' submissions in transit), if there is one."""
+        configured = self.config.get("Exchange", {}).get("root")
+        root = Path(configured or "/srv/nbgrader/exchange")
+        return (str(root),) if root.is_dir() else ()
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.sandbox = self.sandbox_settings()
+        return km
+
+    # --- output caps -----------------------------------------------------------------------------
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = _size(content)
+        used = self._output_bytes.get(cell_index, 0)
+        limit = self.max_output_bytes
+        if limit < 0 or used + size <= limit:
+            self._output_bytes[cell_index] = used + size
+            return super().output(outs, msg, display_id, cell_index)
+        msg = copy.copy(msg)
+        kind = (msg["msg_type"], content.get("name"))
+        note = TRUNCATED.format(limit=limit)
+        if msg["msg_type"] == "error":  # always kept: it decides the grade
+            evalue = content.get("evalue", "")[: max(limit // 2, 1000)]
+            msg["content"] = {
+                **content,
+                "evalue": evalue,
+                "traceback": [f"{content['ename']}: {evalue}"],
+            }
+            return super().output(outs, msg, display_id, cell_index)
+        if (cell_index, kind) in self._truncated:
+            return None
+        self._truncated.add((cell_index, kind))
+        room = max(limit - used, 0)
+        if msg["msg_type"] == "stream":  # one note per stream: stderr still counts as stderr
+            msg["content"] = {**content, "text": content.get("text", "")[:room] + note}
+        else:
+            msg["content"] = {**content, "data": {"text/plain": note.strip()}, "metadata": {}}
+        self._output_bytes[cell_index] = limit
+        return super().output(outs, msg, None, cell_index)
+
+    # --- kernel death and cells that cannot be interrupted ---------------------------------------
+
+    def preprocess_cell(self, cell, resources, index):
+        if index in self._skip:
+            cell.outputs = [copy.deepcopy(self._skip[index])]
+            cell.execution_count = None
+            return cell, resources
+        self._running = index  # still set when the cell raises DeadKernelError
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        self._running = None
+        return cell, resources
+
+    def preprocess(self, nb, resources=None, km=None):
+        original = copy.deepcopy(nb)
+        self._skip = {}
+        for attempt in range(self.max_kernel_restarts + 1):
+            work = nb if attempt == 0 else copy.deepcopy(original)
+            self._running = None
+            self._output_bytes, self._truncated = {}, set()
+            try:
+                return super().preprocess(work, resources, km)
+            except (DeadKernelError, CellTimeoutError) as error:
+                index = self._running
+                if index is None:
+                    raise
+                self._skip[index] = self._explain(error, attempt)
+                self.log.warning(
+                    "Cell %s %s; running the notebook again without it",
+                    index,
+                    "killed the kernel" if isinstance(error, DeadKernelError) else "hung",
+                )
+                last_run = work
+        # Still failing: keep what ran, and fail every cell that could not run.
+        for index, cell in enumerate(last_run.cells):
+            if cell.cell_type == "code" and index >= max(self._skip):
+                not_run = _error_output(
+                    "NotRun", "The kernel died too often; this cell did not run."
+                )
+                cell.outputs = [self._skip.get(index) or not_run]
+        return last_run, self.resources
+
+    def _explain(self, error: Exception, attempt: int) -> NotebookNode:
+        if isinstance(error, DeadKernelError):
+            return _error_output(
+                "DeadKernelError",
+                "The kernel died while this cell was running (did it call os._exit, exit the "
+                "process or run out of memory?). The notebook was run again without this cell.",
+            )
+        return _error_output(
+            "CellTimeoutError",
+            f"This cell ran for more than {self.timeout} s and could not be interrupted. The "
+            "notebook was run again without this cell.",
+        )

@@ -1,0 +1,463 @@
+"""Grading kernels that run with fewer rights than the instructor, started fast.
+
+nbgrader runs a submission in an IPython kernel that, by default, is an ordinary process of the
+instructor: it can read and write the gradebook, other students' folders and anything else the
+instructor can. :class:`SandboxKernelManager` starts each grading kernel instead through the
+zygote (:mod:`autograder.instructor.sandbox.zygote`), which forks it from a warm process and
+locks it down:
+
+* its own user id (no one else's files are writable to it; two kernels never share an id),
+* its own mount namespace: the course's source/, release/, submitted/, autograded/, feedback/
+  folders and the gradebook are hidden; /tmp and the other world-writable folders are private,
+  size-limited tmpfs mounts; the interpreter is readable even where it lives under /root,
+* its own PID namespace (it sees only its own processes; everything it starts dies with it) and
+  network namespace (a private loopback, nothing else: not the PostgreSQL gradebook either),
+* resource limits (memory, file size, processes), a private working folder holding a copy of the
+  assignment's files (not the notebook), and an environment stripped of the grader's variables.
+
+The kernel talks to nbgrader over Unix sockets in its private folder (ZeroMQ ``ipc`` transport),
+so no TCP port is open to other local users either.
+
+All of this needs root (the grader drops to the kernel's user id) and a kernel that permits
+namespaces. Without them the kernel still gets its private folder, environment and limits, but
+runs as the instructor; :func:`isolation_report` says which level this machine gives, and
+``require_isolation`` refuses to grade without the full sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from autograder.instructor.paths import REPO
+
+# The kernels' user ids are this base plus the process id of the sandbox process that starts
+# them: far above any real account, and never shared by two kernels that run at the same time.
+DEFAULT_UID_BASE = 1_500_000_000
+GiB, MiB = 1 << 30, 1 << 20
+# Folders of a course that a kernel never sees (CourseDirectory's defaults).
+COURSE_FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
+# A copy of the assignment's other files is made for the kernel, up to this much in all.
+MAX_COPIED_BYTES = 50 * MiB
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """How a grading kernel is confined (see the module docstring)."""
+
+    memory_bytes: int = 4 * GiB
+    file_bytes: int = 64 * MiB
+    tmpfs_bytes: int = 256 * MiB
+    processes: int = 256
+    uid_base: int = DEFAULT_UID_BASE
+    switch_user: bool = True
+    isolate: bool = True
+    require_isolation: bool = False
+    hide: tuple[str, ...] = ()
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class SandboxUnavailable(RuntimeError):
+    """The full sandbox was required but this machine does not allow it."""
+
+
+# --- the zygote, one per grading process (or one per run, shared over a socket) ---
+
+# Set by `python -m autograder grade` for its workers: the Unix socket of the run's zygote.
+SHARED_ZYGOTE_ENV = "AUTOGRADER_ZYGOTE_SOCKET"
+
+
+def _zygote_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "autograder.instructor.sandbox.zygote", *args]
+
+
+class Zygote:
+    """The warm process that forks kernels: a child of this process, started on first use,
+    or (``socket_path``) a connection to the zygote a grading run shares between its workers."""
+
+    def __init__(
+        self, socket_path: str | None = None, listen: str | None = None, stderr=None
+    ) -> None:
+        self._stderr = stderr
+        self._process: subprocess.Popen | None = None
+        self._socket = None
+        self._socket_path = socket_path
+        self._listen = listen
+        self._lock = threading.Lock()
+        self._owner = os.getpid()
+        self.capabilities: dict[str, Any] = {}
+
+    def _start(self) -> None:
+        if self._socket_path:
+            import socket
+
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._socket.connect(self._socket_path)
+            self._replies = self._socket.makefile("r", encoding="utf-8")
+            self.capabilities = json.loads(os.environ.get(SHARED_ZYGOTE_ENV + "_CAPS", "{}"))
+            return
+        args = ("--listen", self._listen) if self._listen else ()
+        self._process = subprocess.Popen(
+            _zygote_command(*args),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd="/",
+            text=True,
+            bufsize=1,
+        )
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(
+                "the kernel sandbox (autograder.instructor.sandbox.zygote) failed to start"
+            )
+        self.capabilities = json.loads(line)
+        if self._listen and not json.loads(self._process.stdout.readline()).get("listening"):
+            raise RuntimeError("the shared kernel sandbox did not start listening")
+        self._replies = self._process.stdout
+
+    def _running(self) -> bool:
+        if self._socket_path:
+            return self._socket is not None
+        return self._process is not None and self._process.poll() is None
+
+    def request(self, message: dict) -> dict:
+        with self._lock:
+            if not self._running():
+                self._start()
+            line = json.dumps(message) + "\n"
+            if self._socket is not None:
+                self._socket.sendall(line.encode())
+            else:
+                self._process.stdin.write(line)
+                self._process.stdin.flush()
+            reply = self._replies.readline()
+        if not reply:
+            raise RuntimeError("the kernel sandbox (autograder.instructor.sandbox.zygote) stopped")
+        return json.loads(reply)
+
+    def ensure_started(self) -> dict:
+        with self._lock:
+            if not self._running():
+                self._start()
+        return self.capabilities
+
+    def stop(self) -> None:
+        with self._lock:
+            process, self._process = self._process, None
+            sock, self._socket = self._socket, None
+        if sock is not None:
+            sock.close()
+        if process is None or os.getpid() != self._owner:
+            return
+        try:
+            process.stdin.close()
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+_zygote: Zygote | None = None
+_zygote_lock = threading.Lock()
+
+
+def zygote() -> Zygote:
+    """This process's zygote (a forked process gets a new one)."""
+    global _zygote
+    with _zygote_lock:
+        if _zygote is None or _zygote._owner != os.getpid():
+            _zygote = Zygote(socket_path=os.environ.get(SHARED_ZYGOTE_ENV))
+            import atexit
+
+            atexit.register(_zygote.stop)
+            try:  # multiprocessing workers leave through os._exit, without atexit
+                from multiprocessing import util
+
+                util.Finalize(_zygote, _zygote.stop, exitpriority=10)
+            except ImportError:  # pragma: no cover
+                pass
+        return _zygote
+
+
+def stop_zygote() -> None:
+    if _zygote is not None:
+        _zygote.stop()
+
+
+@contextlib.contextmanager
+def shared_zygote(folder: Path):
+    """One zygote for a whole grading run: its workers connect to it instead of starting theirs.
+
+    Sets the environment variable the workers read (they inherit it) while the block runs.
+    """
+    path = str(folder / "zygote.sock")
+    log = open(folder / "kernels.log", "ab")  # what kernels write to their own stderr
+    shared = Zygote(listen=path, stderr=log)
+    try:
+        caps = shared.ensure_started()
+    except BaseException:
+        log.close()
+        raise
+    saved = {k: os.environ.get(k) for k in (SHARED_ZYGOTE_ENV, SHARED_ZYGOTE_ENV + "_CAPS")}
+    os.environ[SHARED_ZYGOTE_ENV] = path
+    os.environ[SHARED_ZYGOTE_ENV + "_CAPS"] = json.dumps(caps)
+    try:
+        yield caps
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shared.stop()
+        log.close()
+
+
+def probe() -> dict[str, Any]:
+    """What this machine allows, from a zygote that preloads nothing (a fraction of a second)."""
+    result = subprocess.run(
+        _zygote_command("--probe"), capture_output=True, text=True, cwd="/", check=True
+    )
+    return json.loads(result.stdout.splitlines()[0])
+
+
+def isolation_report(caps: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What this machine allows: ``{"level": "full"|"partial", "why": ...}``."""
+    caps = caps or probe()
+    problems = []
+    if not caps.get("root"):
+        problems.append("the grader does not run as root, so kernels keep the instructor's user id")
+    if caps.get("namespaces") != "ok":
+        problems.append(f"no namespaces for the kernel ({caps.get('namespaces')})")
+    return {"level": "partial" if problems else "full", "why": "; ".join(problems)}
+
+
+def _sandbox_base() -> Path:
+    base = Path(tempfile.gettempdir()) / f"autograder-sandbox-{os.geteuid()}"
+    base.mkdir(mode=0o711, exist_ok=True)
+    info = base.lstat()
+    if info.st_uid != os.geteuid() or not base.is_dir() or base.is_symlink():
+        raise RuntimeError(f"{base} is not a folder of this user; remove it and try again")
+    base.chmod(0o711)
+    return base
+
+
+def _readable_paths() -> list[str]:
+    """What the kernel's user must be able to read: the interpreter, its libraries, the course."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(REPO)}
+    paths.update(p for p in sys.path if p and os.path.exists(p))
+    return sorted(paths)
+
+
+def _copy_assignment_files(source: Path, destination: Path) -> None:
+    """The assignment's other files (data a notebook may open), never the notebooks themselves."""
+    budget = MAX_COPIED_BYTES
+    if not source.is_dir():
+        return
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_symlink() or path.suffix == ".ipynb" or ".ipynb_checkpoints" in relative.parts:
+            continue
+        target = destination / relative
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.is_file() and path.stat().st_size <= budget:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            budget -= path.stat().st_size
+
+
+# --- jupyter_client plumbing ---
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """Starts the kernel through the zygote; signals and watches it by process id (pidfd)."""
+
+    private_dir: Path | None = None
+    _pidfd: int | None = None
+    _exit_code: int | None = None
+    _extra_arguments: list[str] = []
+
+    @property
+    def has_process(self) -> bool:
+        return self.pid is not None
+
+    @property
+    def settings(self) -> SandboxSettings:
+        return getattr(self.parent, "sandbox", None) or SandboxSettings()
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        km = self.parent
+        self.private_dir = Path(tempfile.mkdtemp(prefix="kernel-", dir=_sandbox_base()))
+        try:
+            notebook_folder = kwargs.get("cwd")
+            if notebook_folder:  # a few small files, copied before the kernel exists
+                _copy_assignment_files(Path(notebook_folder), self.private_dir)
+            km.transport = "ipc"
+            km.cache_ports = False
+            km.ip = str(self.private_dir / "ipc")
+            self._extra_arguments = list(kwargs.get("extra_arguments", []))
+            kwargs["cwd"] = str(self.private_dir)
+            return await super().pre_launch(**kwargs)
+        except BaseException:
+            self._remove_private_dir()
+            raise
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict:
+        try:
+            return await self._launch(cmd, **kwargs)
+        except BaseException:  # no kernel: nobody will call cleanup() for its folder
+            self._remove_private_dir()
+            raise
+
+    def _remove_private_dir(self) -> None:
+        if self.private_dir is not None:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+            self.private_dir = None
+
+    async def _launch(self, cmd: list[str], **kwargs: Any) -> dict:
+        if not any("ipykernel" in part for part in cmd):
+            raise RuntimeError(f"the grading sandbox runs IPython kernels only, not {cmd}")
+        settings = self.settings
+        caps = zygote().ensure_started()
+        full = bool(caps.get("root")) and caps.get("namespaces") == "ok"
+        if settings.require_isolation and not full:
+            raise SandboxUnavailable(
+                "the grading sandbox is not available here: " + isolation_report(caps)["why"]
+            )
+        info = dict(self.connection_info)
+        info = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in info.items()}
+        request = {
+            "private_dir": str(self.private_dir),
+            "connection_info": info,
+            "kernel_args": self._extra_arguments,
+            "env": dict(kwargs.get("env") or os.environ),
+            "extra_env": dict(settings.extra_env),
+            "switch_user": bool(caps.get("root")) and settings.switch_user and full,
+            "isolate": full and settings.isolate,
+            "uid_base": settings.uid_base,
+            "memory_bytes": settings.memory_bytes,
+            "file_bytes": settings.file_bytes,
+            "tmpfs_bytes": settings.tmpfs_bytes,
+            "processes": settings.processes,
+            "hide": list(settings.hide),
+            "readable": _readable_paths(),
+        }
+        reply = await asyncio.to_thread(zygote().request, request)
+        if "error" in reply:
+            raise RuntimeError(f"the grading sandbox could not start a kernel: {reply['error']}")
+        self.pid, self.pgid = reply["pid"], None
+        self.kernel_uid = reply.get("uid")
+        self._exit_code = None
+        try:
+            self._pidfd = os.pidfd_open(self.pid)
+        except ProcessLookupError:
+            self._pidfd, self._exit_code = None, -1
+        self.cwd = str(self.private_dir)
+        return self.connection_info
+
+    def _exited(self) -> bool:
+        if self._exit_code is not None:
+            return True
+        if self._pidfd is None:
+            return self.pid is None
+        ready, _, _ = select.select([self._pidfd], [], [], 0)
+        if ready:
+            self._exit_code = -1  # not our child: the zygote's child reaps it
+        return bool(ready)
+
+    async def poll(self) -> int | None:
+        if self.pid is None:
+            return 0
+        return self._exit_code if self._exited() else None
+
+    async def wait(self) -> int | None:
+        while self.pid is not None and not self._exited():  # noqa: ASYNC110 (a pidfd, no Event)
+            await asyncio.sleep(0.05)
+        code = self._exit_code or 0
+        self._forget()
+        return code
+
+    def _forget(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        self.pid = None
+
+    async def send_signal(self, signum: int) -> None:
+        if self.pid is None or self._exited():
+            return
+        if self._pidfd is not None:
+            signal.pidfd_send_signal(self._pidfd, signum)
+        else:
+            os.kill(self.pid, signum)
+
+    async def kill(self, restart: bool = False) -> None:
+        try:
+            await self.send_signal(signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    async def terminate(self, restart: bool = False) -> None:
+        try:
+            await self.send_signal(signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+    async def cleanup(self, restart: bool = False) -> None:
+        if self.pid is not None and not self._exited():
+            await self.kill()
+            await self.wait()
+        self._forget()
+        if not restart:
+            self._remove_private_dir()
+        await super().cleanup(restart=restart)
+
+    async def get_provisioner_info(self) -> dict:
+        info = await super().get_provisioner_info()
+        info["private_dir"] = str(self.private_dir)
+        return info
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels are started by :class:`ZygoteProvisioner`."""
+
+    sandbox: SandboxSettings | None = None
+
+    async def _async_pre_start_kernel(self, **kw: Any):
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        if self.provisioner is None:
+            self.provisioner = ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+        return await super()._async_pre_start_kernel(**kw)
+
+
+def course_paths_to_hide(
+    course_root: Path, db_url: str | None = None, folders: tuple[str, ...] = COURSE_FOLDERS
+) -> tuple[str, ...]:
+    """The course's nbgrader folders and its SQLite gradebook, which a kernel must not see."""
+    paths = [str(course_root / name) for name in folders]
+    if db_url and db_url.startswith("sqlite:///"):
+        database = Path(db_url.removeprefix("sqlite:///"))
+        paths.append(str(database if database.is_absolute() else course_root / database))
+        paths += [f"{paths[-1]}-journal", f"{paths[-1]}-wal", f"{paths[-1]}-shm"]
+    return tuple(p for p in paths if os.path.exists(p))

@@ -1,8 +1,0 @@
-"""Practice questions for every lesson: banks of data, keys proven by code, feedback in a notebook.
-
-In a lesson: ``from autograder.practice import show_practice; show_practice("01_why_async")``.
-"""
-
-from autograder.practice.render import check, show_practice, solution
-
-__all__ = ["check", "show_practice", "solution"]
