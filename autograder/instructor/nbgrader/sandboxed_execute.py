@@ -1,11 +1,17 @@
 """``SandboxedExecute`` replaces nbgrader's ``Execute`` when autograding (nbgrader_config.py).
 
 The same execution (nbclient, one kernel, cells in order, 60 s per cell, interrupt on timeout),
-but the kernel is started in the sandbox of :mod:`autograder.instructor.sandbox.kernels`, a
-cell's stored output is capped, and a cell that kills the kernel or cannot be interrupted no
-longer aborts the whole submission: it is recorded as an error in that cell and the notebook runs
-again without it, so every other cell earns what it earns. Stock nbgrader gives up on such a
-submission (no grade).
+with four differences:
+
+* the kernel is started in the sandbox of :mod:`autograder.instructor.sandbox.kernels`;
+* **test cells are judged, not run**: at a test cell's turn the kernel only serves the cell's
+  views while the judge (:mod:`autograder.judge.session`, in this process) runs the check, and
+  the judge's verdict becomes the cell's output (``✔ evidence`` or a ``CheckFailed`` error, which
+  nbgrader scores). The test cell's own code never reaches the kernel;
+* a cell's stored output is capped;
+* a cell that kills the kernel or cannot be interrupted no longer aborts the whole submission: it
+  is recorded as an error in that cell and the notebook runs again without it, so every other
+  cell earns what it earns. Stock nbgrader gives up on such a submission (no grade).
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
+from nbgrader import utils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
-from autograder.instructor.nbgrader.course import course_folders_of, course_root_of
+from autograder.instructor.nbgrader.course import coursedir_of, course_folders_of, course_root_of
 from autograder.instructor.sandbox.kernels import (
     SandboxKernelManager,
     SandboxSettings,
@@ -32,6 +40,21 @@ def _error_output(ename: str, evalue: str) -> NotebookNode:
     return NotebookNode(
         output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
     )
+
+
+def _verdict_outputs(verdict) -> list[NotebookNode]:
+    """The judge's verdict as the test cell's output: nbgrader scores an error as 0 points."""
+    if verdict.passed:
+        return [NotebookNode(output_type="stream", name="stdout", text=f"✔ {verdict.message}\n")]
+    lines = verdict.message.splitlines() or [""]
+    return [
+        NotebookNode(
+            output_type="error",
+            ename="CheckFailed",
+            evalue=verdict.message,
+            traceback=[f"CheckFailed: {lines[0]}", *lines[1:]],
+        )
+    ]
 
 
 def _size(content: dict) -> int:
@@ -65,6 +88,11 @@ class SandboxedExecute(Execute):
         config=True
     )
     process_limit = Integer(256, help="Processes and threads a kernel may run.").tag(config=True)
+    secret_file = Unicode(
+        "",
+        help="The course secret that seeds every submission's hidden test data (default: "
+        ".autograder/secret in the course folder, made on first use; never shown to kernels).",
+    ).tag(config=True)
     require_isolation = Bool(
         False,
         help="Refuse to grade when the full sandbox (root, namespaces) is not available, instead "
@@ -90,8 +118,76 @@ class SandboxedExecute(Execute):
             processes=self.process_limit,
             require_isolation=self.require_isolation,
             hide=course_paths_to_hide(course_root_of(self), db_url, course_folders_of(self))
-            + self._exchange(),
+            + self._exchange()
+            + (str(self._secret_path().parent),),
+            prepare=self._prepare_judge,
         )
+
+    # --- the judge -------------------------------------------------------------------------------
+
+    def _secret_path(self) -> Path:
+        return Path(self.secret_file) if self.secret_file else (
+            course_root_of(self) / ".autograder" / "secret"
+        )  # fmt: skip
+
+    def _prepare_judge(self, private_dir: Path) -> dict[str, str]:
+        """A judge session for the kernel about to start in ``private_dir``."""
+        from autograder.judge.data import course_secret
+        from autograder.judge.session import GradingSession
+
+        self._stop_judge()
+        ids = (self.resources or {}).get("nbgrader") or {}
+        coursedir = coursedir_of(self)
+        self._session = GradingSession(
+            private_dir=private_dir,
+            assignment=ids.get("assignment", ""),
+            notebook=ids.get("notebook", ""),
+            student=ids.get("student", ""),
+            course_id=getattr(coursedir, "course_id", "") or "",
+            secret=course_secret(self._secret_path()),
+        )
+        return self._session.kernel_environment()
+
+    def _stop_judge(self) -> None:
+        session, self._session = getattr(self, "_session", None), None
+        if session is not None:
+            session.stop()
+
+    def _judged(self, cell, index: int) -> bool:
+        """Judge a test cell: the kernel serves, the judge checks, the verdict is the output."""
+        session = getattr(self, "_session", None)
+        if session is None or cell.cell_type != "code" or not utils.is_grade(cell):
+            return False
+        if utils.is_solution(cell):
+            return False
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        spec = session.checks.get(grade_id)
+        if spec is None:
+            if not session.checks:
+                return False  # an assignment without judge checks: nbgrader's own way
+            verdict_outputs = [_error_output("CheckFailed", f"No check is defined for {grade_id}.")]
+            cell.outputs, cell.execution_count = verdict_outputs, None
+            return True
+
+        def run_in_kernel(code: str) -> None:
+            serving = nbformat.v4.new_code_cell(code)
+            try:
+                self.execute_cell(serving, index, store_history=False)
+            finally:
+                self.nb.cells[index] = cell  # nbclient puts the cell it ran in the notebook
+
+        verdict = session.judge_cell(spec, self._kernel_pid(), run_in_kernel)
+        if verdict.internal_error:
+            self.log.error("The judge failed on %s: %s", grade_id, verdict.message)
+        cell.outputs, cell.execution_count = _verdict_outputs(verdict), None
+        return True
+
+    def _kernel_pid(self) -> int:
+        provisioner = self.km.provisioner
+        pid = getattr(provisioner, "pid", None)
+        if pid is None and getattr(provisioner, "process", None) is not None:
+            pid = provisioner.process.pid
+        return pid
 
     def _exchange(self) -> tuple[str, ...]:
         """nbgrader's exchange folder (students' submissions in transit), if there is one."""
@@ -144,11 +240,21 @@ class SandboxedExecute(Execute):
             cell.execution_count = None
             return cell, resources
         self._running = index  # still set when the cell raises DeadKernelError
+        if self._judged(cell, index):
+            self._running = None
+            return cell, self.resources
         cell, resources = super().preprocess_cell(cell, resources, index)
         self._running = None
         return cell, resources
 
     def preprocess(self, nb, resources=None, km=None):
+        self.resources = resources  # read by sandbox_settings() and the judge before the kernel
+        try:
+            return self._preprocess(nb, resources, km)
+        finally:
+            self._stop_judge()
+
+    def _preprocess(self, nb, resources=None, km=None):
         original = copy.deepcopy(nb)
         self._skip = {}
         for attempt in range(self.max_kernel_restarts + 1):

@@ -40,6 +40,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
@@ -71,6 +72,9 @@ class SandboxSettings:
     require_isolation: bool = False
     hide: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Called with the kernel's private folder before the kernel starts (the judge makes its
+    # folder and services there); returns more environment variables for the kernel.
+    prepare: Callable[[Path], dict[str, str]] | None = None
 
 
 class SandboxUnavailable(RuntimeError):
@@ -311,6 +315,9 @@ class ZygoteProvisioner(LocalProvisioner):
             notebook_folder = kwargs.get("cwd")
             if notebook_folder:  # a few small files, copied before the kernel exists
                 _copy_assignment_files(Path(notebook_folder), self.private_dir)
+            self._prepared_env = (
+                self.settings.prepare(self.private_dir) if self.settings.prepare else {}
+            )
             km.transport = "ipc"
             km.cache_ports = False
             km.ip = str(self.private_dir / "ipc")
@@ -350,7 +357,7 @@ class ZygoteProvisioner(LocalProvisioner):
             "connection_info": info,
             "kernel_args": self._extra_arguments,
             "env": dict(kwargs.get("env") or os.environ),
-            "extra_env": dict(settings.extra_env),
+            "extra_env": {**settings.extra_env, **getattr(self, "_prepared_env", {})},
             "switch_user": bool(caps.get("root")) and settings.switch_user and full,
             "isolate": full and settings.isolate,
             "uid_base": settings.uid_base,

@@ -253,8 +253,15 @@ def _kernel_environment(request: dict, private: str) -> dict[str, str]:
     return env
 
 
+# A folder of the private folder that stays the grader's: the judge's sockets, which the kernel
+# may connect to but must not replace.
+GRADER_OWNED = "judge"
+
+
 def _chown_tree(path: str, uid: int, gid: int) -> None:
     for folder, dirs, files in os.walk(path):
+        if folder == path and GRADER_OWNED in dirs:
+            dirs.remove(GRADER_OWNED)
         os.lchown(folder, uid, gid)
         for name in dirs + files:
             os.lchown(os.path.join(folder, name), uid, gid)

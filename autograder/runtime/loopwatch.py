@@ -1,4 +1,8 @@
-"""An event-loop stall detector: how long the code under test kept the event loop from running.
+"""An event-loop stall detector for lessons: how long some code kept the event loop from running.
+
+(The judge watches a graded kernel's loop from outside, with the same rule:
+autograder.judge.observe. This one runs inside the loop it watches, which is what a lesson
+wants: ``async with LoopStallDetector() as watch: ...`` around the code it measures.)
 
 Two observers work together while student code runs:
 
@@ -19,13 +23,16 @@ one, a CPU loop measures its CPU time, and correct async code measures a few mil
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import contextlib
+import gc
 import itertools
 import os
+import sys
+import threading
+import time
 from dataclasses import dataclass, field
-
-from autograder import integrity as ref
 
 _IDLE, _ASLEEP, _RUNNING = "idle", "asleep", "running"
 # Linux scheduler states of a thread that is not runnable: waiting for something (S, D, I), or
@@ -133,7 +140,9 @@ class _Watchdog:
         self._idle_codes = idle_codes
         self._interval = interval
         self._stop = False
-        self._thread = ref.Thread(target=self._run, name="autograder-loop-watchdog", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="autograder-loop-watchdog", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -148,9 +157,9 @@ class _Watchdog:
         return _Point(now, _RUNNING, None, *self.proc.times())
 
     def _sample(self) -> _Point:
-        frame = ref.current_frames().get(self._loop_thread)
+        frame = sys._current_frames().get(self._loop_thread)
         cpu, queued = self.proc.times()
-        now = ref.perf_counter()
+        now = time.perf_counter()
         if frame is None or frame.f_code in self._idle_codes:
             return _Point(now, _IDLE, None, cpu, queued)
         where = (id(frame), frame.f_lasti)
@@ -162,7 +171,7 @@ class _Watchdog:
 
     def _run(self) -> None:
         while not self._stop:
-            ref.blocking_sleep(self._interval)
+            time.sleep(self._interval)
             point = self._sample()
             # Appended in this order, read by the loop's thread: times never outruns points.
             self.points.append(point)
@@ -213,8 +222,8 @@ class LoopStallDetector:
     _gc_was_enabled: bool = False
 
     def _beat(self) -> None:
-        now = self._watchdog.edge(ref.perf_counter())
-        thread_time = ref.thread_time()
+        now = self._watchdog.edge(time.perf_counter())
+        thread_time = time.thread_time()
         lateness = max(0.0, now.time - self._last.time - self.interval)
         self.longest_lateness = max(self.longest_lateness, lateness)
         if lateness > self.record_above / 2:
@@ -228,19 +237,19 @@ class LoopStallDetector:
 
     async def _heartbeat(self) -> None:
         while True:
-            await ref.sleep(self.interval)
+            await asyncio.sleep(self.interval)
             self.beats += 1
             self._beat()
 
     async def __aenter__(self) -> LoopStallDetector:
-        idle_codes = _idle_codes(ref.get_running_loop())
-        self._gc_was_enabled = ref.gc_isenabled()
-        ref.gc_disable()
-        self._watchdog = _Watchdog(ref.get_ident(), idle_codes, self.interval)
+        idle_codes = _idle_codes(asyncio.get_running_loop())
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
+        self._watchdog = _Watchdog(threading.get_ident(), idle_codes, self.interval)
         self._watchdog.start()
-        self._last = self._watchdog.edge(ref.perf_counter())
-        self._last_thread_time = ref.thread_time()
-        self._task = ref.create_task(self._heartbeat())
+        self._last = self._watchdog.edge(time.perf_counter())
+        self._last_thread_time = time.thread_time()
+        self._task = asyncio.create_task(self._heartbeat())
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -248,9 +257,9 @@ class LoopStallDetector:
             # A block that ends right before exit has not been seen by a beat yet: measure it now.
             self._beat()
             self._task.cancel()
-            with contextlib.suppress(ref.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         finally:
             self._watchdog.stop()
             if self._gc_was_enabled:
-                ref.gc_enable()
+                gc.enable()
