@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import nbformat
 
-
 CELL_TIME_LIMIT = 60.0
 
 
@@ -95,7 +94,10 @@ async def _run_all(nb, time_limit, tests, namespace, outcomes) -> None:
         out, err, error = io.StringIO(), io.StringIO(), None
         with redirect_stdout(out), redirect_stderr(err):
             with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("default")  # a kernel's filters, not the test suite's
+                # A kernel's filters, not the test suite's (Python's default ignores
+                # ResourceWarning, as a kernel does).
+                warnings.simplefilter("default")
+                warnings.filterwarnings("ignore", category=ResourceWarning)
                 try:
                     await _run_cell(cell.source, namespace, time_limit)
                 except Exception as exc:  # a failing cell is a result, like in a kernel

@@ -69,9 +69,12 @@ def _legacy_prices_at(path: str):
             os.environ[LEGACY_ENV] = previous
 
 
-async def check(grade_id: str, *views: object) -> None:
-    """Run the check ``grade_id`` on this notebook now (the views are named for readability)."""
-    namespace = sys._getframe(1).f_globals
+async def check(grade_id: str, *views: object, namespace: dict | None = None) -> None:
+    """Run the check ``grade_id`` on this notebook now (the views are named for readability).
+
+    The names are looked up in ``namespace``, by default the calling cell's (the notebook's).
+    """
+    namespace = sys._getframe(1).f_globals if namespace is None else namespace
     spec = find(grade_id)
     station = _preview_services()
     socket_path = serve.preview_socket()
@@ -86,8 +89,11 @@ async def check(grade_id: str, *views: object) -> None:
             services.routed_to(station.folder),
             _legacy_prices_at(legacy),
         ):
-            async with serve.session(socket_path, namespace, spec.served,
-                                     constants=dict(spec.constants)):  # fmt: skip
+            serving = serve.session(
+                socket_path, namespace, spec.views, constants=dict(spec.constants),
+                values=spec.values,
+            )  # fmt: skip
+            async with serving:
                 with LoopProbe(socket_path) as probe:
                     stage = Stage(
                         client=client,

@@ -50,10 +50,9 @@ class LoopProbe:
         return self
 
     def __exit__(self, *exc) -> None:
+        # Not joined: the last ping may still wait for the loop this runs on (a preview), or for
+        # a blocked kernel (which is interrupted next); the thread ends when it is answered.
         self._stop.set()
-        if self._thread is not None:
-            # A ping still waiting for a blocked kernel ends when the kernel is interrupted.
-            self._thread.join(timeout=1.0)
 
     def pending(self, start: float, end: float) -> list[tuple[float, float]]:
         """The pings that were waiting for an answer at some moment between start and end."""

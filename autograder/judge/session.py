@@ -91,8 +91,8 @@ class GradingSession:
         """What the kernel runs at the test cell's turn: serve the cell's names until done."""
         return (
             "await __import__('autograder.runtime.serve', fromlist=['serve']).serve("
-            f"{self.views_socket!r}, {list(spec.served)!r}, {token!r}, "
-            f"{json.loads(json.dumps(dict(spec.constants)))!r})"
+            f"{self.views_socket!r}, {list(spec.views)!r}, {token!r}, "
+            f"{json.loads(json.dumps(dict(spec.constants)))!r}, {list(spec.values)!r})"
         )
 
     def judge_cell(self, spec: Check, kernel_pid: int, run_in_kernel: Callable[[str], None],

@@ -126,11 +126,14 @@ class Stage:
             if not self.observer.observable:  # no /proc: the ping's latency is all there is
                 found.append(Stall(sent, answered - sent, "not answering (not observable)"))
                 continue
-            stretches = self.observer.stalls(sent, answered, above=0.0)
+            # Only what happened within the window counts: a ping still waiting since the last
+            # batch (the kernel collecting garbage between batches, say) is not this batch's.
+            first, last = max(sent, start), min(answered, end)
+            stretches = self.observer.stalls(first, last, above=0.0)
             busy = sum(s.seconds for s in stretches)
             if busy > 0.005:
                 what = max(stretches, key=lambda s: s.seconds).what
-                found.append(Stall(sent, min(busy, answered - sent), what))
+                found.append(Stall(first, min(busy, last - first), what))
         return found
 
     async def once(self, view: str, request: Request | str, time_limit: float = 10.0) -> Reply:

@@ -266,15 +266,17 @@ async def _server_at(path: str) -> _Server:
 
 @contextlib.asynccontextmanager
 async def session(path: str, namespace: dict, views: Iterable[str], token: str = "",
-                  constants: dict | None = None) -> AsyncIterator[NotebookViews]:  # fmt: skip
+                  constants: dict | None = None,
+                  values: Iterable[str] = ()) -> AsyncIterator[NotebookViews]:  # fmt: skip
     """Serve ``views`` (names in ``namespace``) at ``path`` for the duration of the block.
 
-    ``constants`` are provided names put back to their documented values meanwhile.
+    ``constants`` are provided names put back to their documented values meanwhile; ``values``
+    are names whose values the client may read (answers that are data, not views).
     """
     saved = {name: namespace.get(name, _MISSING) for name in constants or {}}
     namespace.update(constants or {})
     try:
-        async with _serving(path, namespace, views, token) as app:
+        async with _serving(path, namespace, views, values, token) as app:
             yield app
     finally:
         for name, value in saved.items():
@@ -288,16 +290,19 @@ _MISSING = object()
 
 
 @contextlib.asynccontextmanager
-async def _serving(path: str, namespace: dict, views: Iterable[str], token: str):
+async def _serving(path: str, namespace: dict, views: Iterable[str], values: Iterable[str],
+                   token: str):  # fmt: skip
     server = await _server_at(path)
     app = server.app
-    app.namespace, app.names, app.done = namespace, frozenset(views), asyncio.Event()
+    views = frozenset(views)
+    app.namespace, app.names, app.done = namespace, views | set(values), asyncio.Event()
     app.token = token
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("ignore")
-        gc.collect()  # what earlier cells left to collect (and its warnings) is not the view's
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # a collection pause is not the view's doing; collect between requests instead
+    if views:  # (sessions that only report values need neither)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("ignore")
+            gc.collect()  # what earlier cells left to collect (and its warnings) is not the view's
+        gc.disable()  # a collection pause is not the view's doing; collect between requests instead
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         app.caught = caught
@@ -310,11 +315,12 @@ async def _serving(path: str, namespace: dict, views: Iterable[str], token: str)
 
 
 async def serve(path: str, views: Iterable[str], token: str = "", constants: dict | None = None,
-                namespace: dict | None = None, limit: float = SESSION_LIMIT) -> None:  # fmt: skip
+                values: Iterable[str] = (), namespace: dict | None = None,
+                limit: float = SESSION_LIMIT) -> None:  # fmt: skip
     """Serve ``views`` at ``path`` until the client says done (what the grader runs in a kernel)."""
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    async with session(path, namespace, views, token, constants) as app:
+    async with session(path, namespace, views, token, constants, values) as app:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(app.done.wait(), limit)
 

@@ -26,7 +26,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
-from autograder.instructor.nbgrader.course import coursedir_of, course_folders_of, course_root_of
+from autograder.instructor.nbgrader.course import course_folders_of, course_root_of, coursedir_of
 from autograder.instructor.sandbox.kernels import (
     SandboxKernelManager,
     SandboxSettings,

@@ -38,9 +38,9 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager

@@ -19,7 +19,7 @@ then waits for requests on stdin. For each request it forks:
 A forked kernel skips the 1–2 s of interpreter start and imports that a new kernel process pays,
 which is most of what a notebook costs the CPU here. It changes nothing the notebook sees: the
 modules are imported, not configured (Django is set up by the notebook's first cell, in the
-kernel), and ``autograder.integrity`` takes its references before any student code, as always.
+kernel).
 
 Protocol: the parent writes one JSON request per line on stdin; the zygote answers one JSON line
 on the pipe that was its stdout (its own stdout goes to stderr, so nothing a kernel prints can
@@ -59,8 +59,10 @@ PRELOAD = (
     "django.contrib.auth",
     "httpx",
     "asgiref.sync",
-    "autograder",
-    "autograder.assignments",
+    "uvicorn",
+    "h11",
+    "autograder.runtime.serve",
+    "autograder.runtime.services",
 )
 
 # Folders anyone may write to on a standard Linux system; a kernel gets private ones instead.

@@ -2,7 +2,7 @@
 
 In the notebook: ``from autograder.runtime.challenge import show_challenge; show_challenge()``.
 The state (timers, attempts) lives in ``challenge_state.json`` next to the notebook; the grade
-comes only from the answer cells (see autograder/assignments/challenge.py).
+comes only from the answer cells (see autograder/judge/assignments/challenge.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def challenge_state(path: str | Path | None = None, **options) -> ChallengeState
     return ChallengeState(load_challenge(), Path(path or Path.cwd() / STATE_FILE), **options)
 
 
-def show_challenge(path: str | Path | None = None, *, widgets: bool | None = None, **options):
+def show_challenge(
+    path: str | Path | None = None, *, widgets: bool | None = None, check_view=None, **options
+):
     """Show the challenge: widgets in JupyterLab, its problems as text elsewhere."""
     from IPython.display import Markdown, display
 
@@ -41,7 +43,7 @@ def show_challenge(path: str | Path | None = None, *, widgets: bool | None = Non
         )
         display(Markdown(f"### {load_challenge().title}\n\n{problems}"))
         return None
-    ui = ChallengeUI(state)
+    ui = ChallengeUI(state, check_view)
     display(ui.widget)
     ui.ensure_ticking()
     return None

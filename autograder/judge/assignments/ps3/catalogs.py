@@ -51,7 +51,7 @@ def _dates(draw: Draw, count: int) -> list[str]:
 def basic(draw: Draw) -> Catalog:
     """3 books by 2 authors; the mean is x.67 (round and truncate differ); top is not first."""
     authors = _names_not_sorted(draw, 2)
-    ratings = draw.choice([(4, 2, 5), (2, 1, 5), (3, 5, 3), (1, 4, 3), (3, 2, 3)])
+    ratings = draw.choice([(4, 2, 5), (2, 1, 5), (3, 5, 3), (1, 4, 3), (2, 5, 4)])
     if ratings.index(max(ratings)) == 0:
         ratings = ratings[1:] + ratings[:1]
     titles, isbns, dates = draw.titles(3), draw.isbns(3), _dates(draw, 3)
@@ -78,46 +78,62 @@ def pair(draw: Draw) -> Catalog:
     return Catalog(f"2 books by 2 authors, ratings {low} and {high}", tuple(authors), books)
 
 
+def _lower(draw: Draw, count: int, total: int) -> list[int]:
+    """``count`` ratings from 1 to 4 that add up to ``total``."""
+    while True:
+        ratings = [draw.randint(1, 4) for _ in range(count)]
+        if sum(ratings) == total:
+            return ratings
+
+
+def _isbns_for(draw: Draw, books: list[Book]) -> tuple[Book, ...]:
+    return tuple(
+        Book(b.title, b.author, isbn, b.rating, b.published)
+        for b, isbn in zip(books, draw.isbns(len(books)), strict=True)
+    )
+
+
+# Every catalog with books has a mean like 4.1666...: rounding (4.17), truncating (4.16) and
+# leaving it as it is all give different answers, whatever the seed.
+
+
 def ties_by_date(draw: Draw) -> Catalog:
     """Three books share the top rating; the earliest published wins, and it is neither the
-    first inserted nor the first title in alphabetical order."""
+    first inserted nor the first title in alphabetical order (6 books, a mean of 25/6)."""
     authors = _names_not_sorted(draw, 2)
-    dates = sorted(_dates(draw, 4))
-    titles = sorted(draw.titles(4))
-    # titles[0] (alphabetically first) goes to a later top book; the winner has titles[2].
+    dates = sorted(_dates(draw, 6))
+    titles = sorted(draw.titles(6))
     top = [
-        Book(titles[0], authors[0], "", 5, dates[2]),
-        Book(titles[2], authors[1], "", 5, dates[0]),
-        Book(titles[3], authors[0], "", 5, dates[3]),
+        Book(titles[0], authors[0], "", 5, dates[3]),
+        Book(titles[2], authors[1], "", 5, dates[0]),  # the winner
+        Book(titles[4], authors[0], "", 5, dates[5]),
     ]
-    lower = Book(titles[1], authors[1], "", draw.randint(1, 4), dates[1])
-    isbns = draw.isbns(4)
-    books = tuple(
-        Book(b.title, b.author, isbn, b.rating, b.published)
-        for b, isbn in zip([top[0], lower, top[1], top[2]], isbns, strict=True)
-    )
-    shown = ", ".join(b.published for b in (top[0], top[1], top[2]))
+    ratings = _lower(draw, 3, 10)
+    lower = [
+        Book(titles[i], authors[i % 2], "", r, dates[d])
+        for i, r, d in zip((1, 3, 5), ratings, (1, 2, 4), strict=True)
+    ]
+    books = _isbns_for(draw, [top[0], lower[0], top[1], lower[1], top[2], lower[2]])
+    shown = ", ".join(b.published for b in top)
     return Catalog(f"three books with the top rating 5, published {shown}", tuple(authors), books)
 
 
 def ties_by_title(draw: Draw) -> Catalog:
-    """Two top books share the earliest date; the first title in alphabetical order wins."""
+    """Two top books share the earliest date; the first title in alphabetical order wins
+    (6 books, a mean of 25/6)."""
     authors = _names_not_sorted(draw, 2)
-    dates = sorted(_dates(draw, 3))
-    titles = sorted(draw.titles(5))
+    dates = sorted(_dates(draw, 4))
+    titles = sorted(draw.titles(6))
     earliest = dates[0]
-    books_ = [
+    low = _lower(draw, 2, 5)
+    books = _isbns_for(draw, [
         Book(titles[2], authors[0], "", 5, earliest),  # inserted first, loses on title
         Book(titles[4], authors[1], "", 5, dates[1]),
         Book(titles[1], authors[1], "", 5, earliest),  # the winner
-        Book(titles[0], authors[0], "", 5, dates[2]),  # first title, but later
-        Book(titles[3], authors[0], "", draw.randint(1, 4), dates[0]),
-    ]
-    isbns = draw.isbns(len(books_))
-    books = tuple(
-        Book(b.title, b.author, isbn, b.rating, b.published)
-        for b, isbn in zip(books_, isbns, strict=True)
-    )
+        Book(titles[0], authors[0], "", 5, dates[2]),  # the first title, but later
+        Book(titles[3], authors[0], "", low[0], dates[0]),
+        Book(titles[5], authors[1], "", low[1], dates[3]),
+    ])  # fmt: skip
     description = (
         f"two books with the top rating 5 and the earliest date, {earliest}: "
         f"{titles[2]!r} and {titles[1]!r}"
@@ -136,7 +152,7 @@ def authors_only(draw: Draw) -> Catalog:
 def some_without_books(draw: Draw) -> Catalog:
     authors = _names_not_sorted(draw, 4)
     with_books = [authors[1], authors[3]]
-    ratings = [draw.randint(1, 5) for _ in range(3)]
+    ratings = draw.choice([(5, 1, 2), (1, 2, 5), (4, 3, 1), (2, 4, 5), (1, 5, 2), (3, 4, 1)])
     titles, isbns, dates = draw.titles(3), draw.isbns(3), _dates(draw, 3)
     owners = [with_books[0], with_books[1], with_books[0]]
     books = tuple(Book(*f) for f in zip(titles, owners, isbns, ratings, dates, strict=True))
