@@ -89,7 +89,7 @@ class ThreadObserver:
     thread could not be observed: no /proc, or no permission).
     """
 
-    def __init__(self, pid: int, tid: int | None = None, interval: float = 0.002) -> None:
+    def __init__(self, pid: int, tid: int | None = None, interval: float = 0.004) -> None:
         self.pid, self.tid = pid, tid or pid
         self.interval = interval
         self._base = f"/proc/{pid}/task/{self.tid}/"

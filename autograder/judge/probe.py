@@ -23,7 +23,7 @@ from autograder.runtime.serve import CONTROL
 class LoopProbe:
     """``with LoopProbe(socket) as probe: ...``; ``probe.pending(start, end)`` lists the pings."""
 
-    def __init__(self, socket_path: str, interval: float = 0.005) -> None:
+    def __init__(self, socket_path: str, interval: float = 0.01) -> None:
         self.socket_path, self.interval = socket_path, interval
         self.pings: list[tuple[float, float]] = []  # (sent, answered)
         self._sent: float | None = None

@@ -5,11 +5,13 @@ the answers, like any client of a deployed Django site. The same server answers 
 the grader's process, when a notebook is graded) and the Validate preview (in the kernel's own
 process); only the client is elsewhere.
 
-* :class:`NotebookViews` is Django's ``ASGIHandler`` (so each request gets its own
-  ``ThreadSensitiveContext``, sync views run in a thread, streaming responses stream, and a
-  client that disconnects cancels the view, exactly as in production), except that instead of
-  resolving a URL it calls the view named by the request's ``X-Autograder-View`` header, looked
-  up in the notebook's namespace when the request arrives. A view that raises, or returns
+* :class:`NotebookViews` is Django's ``ASGIHandler`` (so sync views run in a thread, streaming
+  responses stream, and a client that disconnects cancels the view, as in production), with two
+  differences: instead of resolving a URL it calls the view named by the request's
+  ``X-Autograder-View`` header, looked up in the notebook's namespace when the request arrives;
+  and requests share the process's one thread for thread-sensitive ``sync_to_async`` calls, as
+  views awaited in cells do, where production gives each request a ``ThreadSensitiveContext``
+  (and so a thread) of its own. A view that raises, or returns
   something that is not a response, is answered 500 with a description of what happened
   (``X-Autograder-Outcome`` says which), so the check can explain it.
 * Requests under ``/__autograder/`` describe the served names (defined? async?), report values
@@ -128,7 +130,10 @@ class NotebookViews(ASGIHandler):
             return
         if scope["type"] == "http" and scope["path"].startswith(CONTROL):
             return await self._control(scope, receive, send)
-        return await super().__call__(scope, receive, send)
+        # ASGIHandler.__call__ without its ThreadSensitiveContext: thread-sensitive
+        # sync_to_async calls share the process's one thread, as they do when a view is awaited
+        # in a cell (and as the lessons show), instead of a thread started for every request.
+        return await self.handle(scope, receive, send)
 
     # --- the views -------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ with four differences:
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 
 import nbformat
@@ -74,13 +75,35 @@ class SandboxedExecute(Execute):
         1_000_000, help="Output kept per cell (bytes); the rest is replaced by a note."
     ).tag(config=True)
     max_kernel_restarts = Integer(
-        6,
+        1,
         help="How often a notebook is run again after a cell killed its kernel or could not be "
-        "interrupted (that cell is then skipped and shows an error).",
+        "interrupted (that cell is then skipped and shows an error). After that, the cells "
+        "that did not run score nothing.",
     ).tag(config=True)
-    memory_limit = Integer(4 << 30, help="Address-space limit of a kernel (bytes).").tag(
-        config=True
-    )
+    notebook_timeout = Integer(
+        300,
+        help="Wall-clock budget of one notebook (seconds, re-runs included): cells that would "
+        "start after it are not run and score nothing. 0: no budget.",
+    ).tag(config=True)
+    max_message_bytes = Integer(
+        16 << 20,
+        help="Largest message the grader accepts from a kernel (bytes): a bigger one is dropped "
+        "by ZeroMQ before it is read, so the grader's memory stays bounded.",
+    ).tag(config=True)
+    memory_limit = Integer(
+        4 << 30,
+        help="Memory of a kernel and everything it starts, together (cgroup), and the "
+        "address-space limit of each of its processes (bytes).",
+    ).tag(config=True)
+    private_folder_size = Integer(
+        256 << 20, help="Size of a kernel's private working folder (a tmpfs; bytes)."
+    ).tag(config=True)
+    fresh_interpreter = Bool(
+        False,
+        help="Start each kernel as a new interpreter (exec) instead of forking it from the "
+        "zygote: about 1.4 s of CPU more per notebook; nothing of the zygote's memory survives "
+        "(it holds no secret: it is started with a bare environment and gets none).",
+    ).tag(config=True)
     file_size_limit = Integer(64 << 20, help="Largest file a kernel may write (bytes).").tag(
         config=True
     )
@@ -121,7 +144,19 @@ class SandboxedExecute(Execute):
             + self._exchange()
             + (str(self._secret_path().parent),),
             prepare=self._prepare_judge,
+            assignment_files=self._assignment_files(),
+            private_bytes=self.private_folder_size,
+            fresh_interpreter=self.fresh_interpreter,
         )
+
+    def _assignment_files(self) -> str | None:
+        """The instructor's files of the assignment: its source folder."""
+        assignment = ((self.resources or {}).get("nbgrader") or {}).get("assignment")
+        coursedir = coursedir_of(self)
+        if not assignment or coursedir is None:
+            return None
+        folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        return str(folder) if folder.is_dir() else None
 
     # --- the judge -------------------------------------------------------------------------------
 
@@ -196,8 +231,14 @@ class SandboxedExecute(Execute):
         return (str(root),) if root.is_dir() else ()
 
     def create_kernel_manager(self):
+        import zmq
+
         km = super().create_kernel_manager()
         km.sandbox = self.sandbox_settings()
+        # Every socket of the client to come refuses messages over the limit (ZeroMQ drops
+        # them, and the connection, before they are read): a 700 MB print costs the grader
+        # nothing.
+        km.context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes)
         return km
 
     # --- output caps -----------------------------------------------------------------------------
@@ -235,6 +276,14 @@ class SandboxedExecute(Execute):
     # --- kernel death and cells that cannot be interrupted ---------------------------------------
 
     def preprocess_cell(self, cell, resources, index):
+        if self._out_of_time():
+            cell.outputs = [_error_output(
+                "NotRun",
+                f"The notebook ran out of its {self.notebook_timeout} s of grading time before "
+                "this cell; it did not run.",
+            )] if cell.cell_type == "code" else cell.get("outputs", [])  # fmt: skip
+            cell.execution_count = None
+            return cell, resources
         if index in self._skip:
             cell.outputs = [copy.deepcopy(self._skip[index])]
             cell.execution_count = None
@@ -247,7 +296,16 @@ class SandboxedExecute(Execute):
         self._running = None
         return cell, resources
 
+    def _out_of_time(self) -> bool:
+        started = getattr(self, "_started", None)
+        return (
+            bool(self.notebook_timeout)
+            and started is not None
+            and (time.monotonic() - started > self.notebook_timeout)
+        )
+
     def preprocess(self, nb, resources=None, km=None):
+        self._started = time.monotonic()
         self.resources = resources  # read by sandbox_settings() and the judge before the kernel
         try:
             return self._preprocess(nb, resources, km)

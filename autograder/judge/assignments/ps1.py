@@ -103,7 +103,7 @@ async def greet_rejects_bad_delay(stage: Stage) -> str:
     # The ones the exercise names always; others drawn.
     bad = ["nan", "inf", "-inf", "abc", "", *draw.sample(BAD_DELAYS[5:], 5),
            f"{draw.uniform(5.5, 60)}", f"-{draw.uniform(0.1, 9)}", draw.word()]  # fmt: skip
-    run = await stage.run("greet", [_greet_path(delay=value) for value in bad], time_limit=2.0)
+    run = await stage.run("greet", [_greet_path(delay=value) for value in bad], time_limit=4.0)
     assert_no_unawaited(run.warnings, "greet", run.replies)
     for reply in run.replies:
         assert_json_error(
@@ -114,8 +114,10 @@ async def greet_rejects_bad_delay(stage: Stage) -> str:
             'client error: 400 with {"error": "..."} (float() accepts "nan" and "inf": '
             "check math.isfinite)",
         )
+    # A view that waits before it validates waits out delays of 5 s and more; a busy grading
+    # machine delays a 400 by well under a second.
     slow = max(run.replies, key=lambda r: r.seconds)
-    if slow.seconds > 0.5:
+    if slow.seconds > 2.5:
         raise teaching_failure(
             "greet",
             f"{slow.label} got its 400 only after {slow.seconds:.2f} s.",
@@ -172,8 +174,8 @@ def _users(stage: Stage) -> dict[int, dict]:
     }
 
 
-def _user_service(stage: Stage, users: dict[int, dict]):
-    return stage.install({USER_SERVICE: Route(answer=user_answer(users), delay=USER_DELAY)})
+def _user_service(stage: Stage, users: dict[int, dict], delay: float = USER_DELAY):
+    return stage.install({USER_SERVICE: Route(answer=user_answer(users), delay=delay)})
 
 
 @check(ASSIGNMENT, "test_profile_answers", 2, views=["profile"])
@@ -205,13 +207,16 @@ async def profile_runs_concurrently(stage: Stage) -> str:
     users = _users(stage)
     times = 5
     ids = [list(users)[i % len(users)] for i in range(times)]
-    log = _user_service(stage, users)
+    # Slower than in the practice service ("about 0.1 s"), so that the calls of requests that a
+    # busy grading machine lets in a little apart still overlap.
+    delay = stage.draw.uniform(0.25, 0.35)
+    log = _user_service(stage, users, delay)
     run = await stage.run("profile", [f"/profile/?user={user_id}" for user_id in ids])
     _all_answered(run, "profile")
     assert_loop_never_blocked(run.stall, "profile", times, what=run.stall_what)
-    assert_calls_overlapped(log, times, "profile")
-    one_by_one = times * USER_DELAY
-    assert_faster_than(run.elapsed, one_by_one / 2 + 0.2, one_by_one, f"{times} requests",
+    assert_calls_overlapped(log, times - 2, "profile")
+    one_by_one = times * delay
+    assert_faster_than(run.elapsed, one_by_one / 2, one_by_one, f"{times} requests",
                        "profile")  # fmt: skip
     return (
         f"profile: {times} requests in {run.elapsed:.2f} s, {log.peak_overlap()} user-service "
