@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from autograder import loop_watch
-from autograder.loop_watch import LoopStallDetector
+from autograder.runtime import loopwatch as loop_watch
+from autograder.runtime.loopwatch import LoopStallDetector
 from tests.conftest import run
 
 pytestmark = pytest.mark.grading
