@@ -2,12 +2,12 @@
 
 import pytest
 
-from autograder.judge.preview import check
-from tests.conftest import run
-from autograder.judge.teaching import CheckFailed
 from autograder.instructor.authoring import practice_notebook as assignment
 from autograder.instructor.catalogue import read_notebook
+from autograder.judge.preview import check
+from autograder.judge.teaching import CheckFailed
 from autograder.runtime.practice.bank import load_bank
+from tests.conftest import run
 
 
 def _comparable(nb):

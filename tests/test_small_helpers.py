@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from django.http import JsonResponse
 
-from autograder.runtime import try_view
 from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
+from autograder.runtime import try_view
 from tests.conftest import run
 
 pytestmark = pytest.mark.grading
