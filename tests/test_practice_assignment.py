@@ -6,7 +6,7 @@ from autograder.instructor.authoring import practice_notebook as assignment
 from autograder.instructor.catalogue import read_notebook
 from autograder.judge.preview import check
 from autograder.judge.teaching import CheckFailed
-from autograder.runtime.practice.bank import load_bank
+from autograder.runtime.practice.bank import lesson_banks, load_bank
 from tests.conftest import run
 
 
@@ -32,7 +32,8 @@ def test_one_test_per_question_and_one_answer_cell_per_lesson():
     nb = read_notebook(assignment.NOTEBOOK)
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(answers) == 7 and len(tests) == 70
+    questions = sum(len(bank.questions) for bank in lesson_banks())
+    assert len(answers) == 7 and len(tests) == questions == 79
     assert all(t.metadata.nbgrader["points"] == 1 for t in tests)
 
 
