@@ -282,7 +282,7 @@ def _catalogue_view(name):
         REPO / "tests" / "catalogue" / "challenge" / "item_summary" / f"{name}.py"
     ).read_text()
     exec(compile(setup + "\n" + source, f"<{name}>", "exec"), namespace)
-    return namespace["item_summary"]
+    return namespace
 
 
 @pytest.mark.parametrize(("view", "passes"), [("gather", True), ("one_after_another", False)])
@@ -291,7 +291,9 @@ def test_check_my_view_button_records_the_coding_task(tmp_path, view, passes):
     for pid, key in KEYS.items():
         state.start(pid)
         state.submit(pid, key)
-    ui = challenge_ui.ChallengeUI(state)
+    from autograder.judge.preview import check
+
+    ui = challenge_ui.ChallengeUI(state, check_view=check)
     assert asyncio.run(ui.check_coding_task(_catalogue_view(view))) is passes
     assert ("✔" in ui.code_feedback.value) is passes
     assert ui.badge.layout.display == (None if passes else "none")
@@ -320,7 +322,7 @@ def test_released_challenge_in_a_kernel_with_simulated_clicks_and_a_restart(tmp_
     nb.cells = [*release.cells, drive]
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
-    widget_cell = next(c for c in nb.cells if "show_challenge()" in c.source)
+    widget_cell = next(c for c in nb.cells if "show_challenge(" in c.source)
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
                for o in widget_cell.outputs)  # fmt: skip
     for cell in nb.cells:
