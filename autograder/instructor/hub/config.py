@@ -27,6 +27,8 @@ from pathlib import Path
 
 from autograder.instructor.hub import COURSE_ID
 
+PasswordFileAuthenticator = "autograder.instructor.hub.passwords.PasswordFileAuthenticator"
+
 
 def load_class(path: str | os.PathLike) -> dict:
     return json.loads(Path(path).read_text())
@@ -100,7 +102,7 @@ def configure(c, class_file: str | os.PathLike) -> dict:
         c.PAMAuthenticator.open_sessions = False
         c.JupyterHub.spawner_class = "localprocess"
     else:
-        c.JupyterHub.authenticator_class = "autograder.instructor.hub.passwords.PasswordFileAuthenticator"
+        c.JupyterHub.authenticator_class = PasswordFileAuthenticator
         c.PasswordFileAuthenticator.password_file = str(state / "passwords.json")
         c.JupyterHub.spawner_class = "simple"
         c.SimpleLocalProcessSpawner.home_dir_template = str(state / "homes" / "{username}")

@@ -51,8 +51,11 @@ STUDENT_EXTENSIONS = {
         "nbgrader.server_extensions.assignment_list": True,
         "nbgrader.server_extensions.validate_assignment": True,
     },
-    "lab": ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
-            "@jupyter/nbgrader:course-list"],  # fmt: skip
+    "lab": [
+        "@jupyter/nbgrader:formgrader",
+        "@jupyter/nbgrader:create-assignment",
+        "@jupyter/nbgrader:course-list",
+    ],  # fmt: skip
 }
 ROLE_EXTENSIONS = {
     "student": STUDENT_EXTENSIONS,
@@ -127,11 +130,20 @@ def write_role_configs(klass: dict) -> None:
         (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=1))
         disabled = {"disabledExtensions": {name: True for name in extensions["lab"]}}
         (folder / "labconfig" / "page_config.json").write_text(json.dumps(disabled, indent=1))
-        # A new account is not asked whether to fetch news (it would cover the page).
-        settings = folder / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
-        settings.mkdir(parents=True, exist_ok=True)
         for path in [folder, *folder.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def quiet_lab_settings(account: Account, klass: dict) -> None:
+    """A new account is not asked whether to fetch JupyterLab's news (the pop-up covers the
+    notebook); the student can switch it on in Settings."""
+    folder = Path(account.home) / ".jupyter" / "lab" / "user-settings" / "@jupyterlab"
+    settings = folder / "apputils-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    if klass["mode"] == "real-users":
+        owner = f"{account.name}:{account.name}"
+        subprocess.run(["chown", "-R", owner, str(Path(account.home) / ".jupyter")], check=True)
 
 
 def write_course(klass: dict, grader: Account, assignments: list[str]) -> Path:
@@ -213,6 +225,8 @@ def set_up(state_dir: Path, students: int, port: int, prefix: str, real_users: b
         else:
             account.home = str(state_dir / "homes" / account.name)
             Path(account.home).mkdir(parents=True, exist_ok=True)
+        if account.role != "grader":
+            quiet_lab_settings(account, {"mode": "real-users" if real_users else ""})
         klass["accounts"].append(account.as_dict())
     klass["grader"] = grader.as_dict()
     klass["course_root"] = str(Path(grader.home) / COURSE_ID)
@@ -341,8 +355,11 @@ def banner(klass: dict, seconds: float) -> str:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder hub", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder hub",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     if argv[:1] == ["grade"]:
         from autograder.instructor.hub import grade
 
