@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
@@ -219,7 +220,8 @@ def test_a_class_from_release_to_feedback(hub, people):
              "--course-root", str(hub.course_root)],
             cwd=REPO, check=True, capture_output=True,
         )  # fmt: skip
-        rows = {r["student_id"]: r for r in csv.DictReader(export.open())}
+        with export.open() as table:
+            rows = {r["student_id"]: r for r in csv.DictReader(table)}
         assert float(rows[late_name]["seconds_late"]) > 0  # the late one shows as late
         assert float(rows[right]["seconds_late"]) == 0
         assert float(rows[right]["score"]) == most
@@ -240,9 +242,11 @@ def test_a_class_from_release_to_feedback(hub, people):
             item.get_by_text("(view feedback)").wait_for()
             screenshot(page, f"hub-{number}a-{role}-feedback-fetched")
             name = accounts[role]["name"]
-            [html] = hub.run_as(name, "find", f"/home/{name}/{ASSIGNMENT}/feedback",
-                                "-name", f"{ASSIGNMENT}.html").stdout.split()  # fmt: skip
-            relative = html.removeprefix(f"/home/{name}/")
+            home = Path(accounts[role]["home"])
+            found = sorted((home / ASSIGNMENT / "feedback").rglob("*.html"))
+            print(f"{name}'s feedback: {[str(p.relative_to(home)) for p in found]}")
+            [html] = [p for p in found if p.name == f"{ASSIGNMENT}.html"]
+            relative = str(html.relative_to(home))
             status, text = status_of(hub, page, f"/user/{name}/files/{relative}")
             assert status == 200
             screenshot(page, f"hub-{number}b-{role}-feedback")
@@ -250,9 +254,12 @@ def test_a_class_from_release_to_feedback(hub, people):
 
     right_relative, right_text = feedback_text["right"]
     sequential_relative, sequential_text = feedback_text["sequential"]
-    assert f"{most:g} / {most:g}" in right_text.replace("Score: ", "")
-    assert "time.sleep" in sequential_text  # the grader's message for this student's own code
-    assert "time.sleep" not in right_text
+    assert f"{ASSIGNMENT} (Score: {most:.1f} / {most:.1f})" in right_text
+    assert f"{ASSIGNMENT} (Score: {total[sequential]:.1f} / {most:.1f})" in sequential_text
+    # The grader's message about this student's own profile view, and only in their feedback.
+    judged = "the event loop was blocked"
+    assert judged in sequential_text and "`time.sleep`" in sequential_text
+    assert judged not in right_text
 
     # Neither can read the other's feedback (the paths are the same in each home).
     for role, other, relative in (("right", sequential, sequential_relative),
