@@ -159,7 +159,8 @@ def open_assignment_list(page):
     """Nbgrader → Assignment List: the Assignments tab of nbgrader's lab extension."""
     page.get_by_role("menubar").get_by_role("menuitem", name="Nbgrader", exact=True).click()
     page.get_by_role("menu").get_by_role("menuitem", name="Assignment List", exact=True).click()
-    panel = page.locator(".jp-MainAreaWidget").filter(has=page.locator("#released_assignments_list"))
+    released = page.locator("#released_assignments_list")
+    panel = page.locator(".jp-MainAreaWidget").filter(has=released)
     panel.wait_for()
     return panel
 
@@ -175,9 +176,9 @@ def formgrader_action(page, row, css: str, *, timeout: float = 300) -> str:
     dialog = page.locator("#success-modal, #error-modal").locator("visible=true")
     dialog.first.wait_for(timeout=timeout * 1000)
     text = dialog.first.inner_text()
-    assert page.locator("#error-modal").count() == 0 or not page.locator(
-        "#error-modal"
-    ).is_visible(), text
+    assert (
+        page.locator("#error-modal").count() == 0 or not page.locator("#error-modal").is_visible()
+    ), text
     dialog.first.get_by_role("button", name="Close").first.click()
     dialog.first.wait_for(state="hidden")
     return text
