@@ -42,7 +42,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def chromium():
     from playwright.sync_api import sync_playwright
 
@@ -52,9 +52,9 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    """One class for the package's tests; the last test stops it and checks what is left."""
+    """One class for the module's tests; its last test stops it and checks what is left."""
     from tests.hub.classroom import HubClass
 
     hub = HubClass.start(tmp_path_factory.mktemp("hub") / "hub.log", students=3)
