@@ -21,10 +21,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from nbgrader.api import Gradebook
 
 from autograder.instructor import grading
+from autograder.instructor.hub.accounts import processes_of
 from autograder.instructor.paths import REPO
 from tests.browser.jupyterlab import (
     VIEWPORT,
@@ -268,12 +270,18 @@ def test_a_class_from_release_to_feedback(hub, people):
         assert status == 403, (role, status)
     screenshot(page_of(people, hub, "right"), "hub-10-other-feedback-refused")
 
+    # Sizing (deploy/README.md): what one student's server and kernel hold in memory.
+    uid = accounts["right"]["uid"]
+    rss = sum(psutil.Process(pid).memory_info().rss for pid in processes_of(uid))
+    print(f"memory of one student's processes (server + notebook kernel): {rss / 2**20:.0f} MiB")
+
     TIMINGS["whole cycle"] = time.monotonic() - started
     for name, seconds in TIMINGS.items():
         print(f"{seconds:7.1f} s  {name}")
 
 
 def test_a_student_cannot_open_another_students_server(hub, people):
+    page_of(people, hub, "sequential")  # the other student's server is running
     right = page_of(people, hub, "right")
     other = people["accounts"]["sequential"]["name"]
     for path in (f"/user/{other}/lab", f"/user/{other}/lab/tree/{NOTEBOOK}",

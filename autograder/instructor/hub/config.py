@@ -116,6 +116,9 @@ def configure(c, class_file: str | os.PathLike) -> dict:
         "JUPYTER_CONFIG_PATH": user_config_path,
         "PATH": klass["path"],
     }
+    # The fallback mode forced as root (--single-user): JupyterLab must be told that it is fine.
+    as_root = klass["mode"] != "real-users" and os.geteuid() == 0
+    c.Spawner.args = ["--allow-root"] if as_root else []
     c.Spawner.http_timeout = 90
     c.Spawner.start_timeout = 120
 
@@ -125,7 +128,10 @@ def configure(c, class_file: str | os.PathLike) -> dict:
     service = {
         "name": course,
         "url": f"http://127.0.0.1:{klass['service_port']}",
-        "command": [str(Path(klass["venv_bin"]) / "jupyterhub-singleuser")],
+        "command": [
+            str(Path(klass["venv_bin"]) / "jupyterhub-singleuser"),
+            *(["--allow-root"] if as_root else []),
+        ],
         "cwd": klass["course_root"],
         "environment": service_environment(klass),
         "oauth_no_confirm": True,

@@ -336,7 +336,7 @@ def banner(klass: dict, seconds: float) -> str:
     mode = (
         "real Unix users, passwords checked by PAM"
         if klass["mode"] == "real-users"
-        else "FALLBACK (not root): every server runs as you, files are not private between "
+        else "FALLBACK (no real users): every server runs as you, files are not private between "
         "accounts; passwords checked against the class's password file"
     )
     lines = [
