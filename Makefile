@@ -80,7 +80,7 @@ hub: install-hub
 	$(BIN)/python -m autograder hub --students $(HUB_STUDENTS) --port $(HUB_PORT)
 
 hub-test: install-hub
-	$(BIN)/python -m pytest -m hub -s --durations=5
+	$(BIN)/python -m pytest tests/hub -s --durations=5
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -22,7 +22,8 @@ from pathlib import Path
 import httpx
 
 from autograder.instructor.hub import COURSE_ID
-from autograder.instructor.hub.accounts import processes_of, unix_user
+from autograder.instructor.hub.accounts import Account, processes_of, unix_user
+from autograder.instructor.hub.launch import run_as
 from autograder.instructor.paths import REPO
 from tests.browser.jupyterlab import free_port, screenshot
 
@@ -102,6 +103,12 @@ class HubClass:
         """A command as one of the class's Unix users (what they could do in a terminal)."""
         return subprocess.run(["runuser", "-u", name, "--", *command],
                               capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    def release(self, assignment: str) -> None:
+        """What formgrader's Generate and Release buttons run, as the grader account."""
+        grader = Account(**self.klass["grader"])
+        for step in ("generate_assignment", "release_assignment"):
+            run_as(grader, self.klass, ["nbgrader", step, assignment], cwd=self.course_root)
 
     def grade(self, assignment: str) -> subprocess.CompletedProcess:
         """``python -m autograder hub grade``, as the README tells the instructor (as root)."""

@@ -312,14 +312,22 @@ def test_a_student_cannot_open_the_formgrader_or_the_gradebook(hub, people):
 def test_a_student_cannot_list_the_exchange_of_others(hub, people):
     name = people["accounts"]["right"]["name"]
     other = people["accounts"]["sequential"]["name"]
-    for folder in ("inbound", "feedback"):
+    if not (hub.exchange_course / "inbound").exists():  # run without the class's cycle
+        hub.release(ASSIGNMENT)
+    # feedback/ exists once the instructor has released feedback (the cycle's last step)
+    private = [f for f in ("inbound", "feedback") if (hub.exchange_course / f).exists()]
+    assert "inbound" in private
+    for folder in private:
         result = hub.run_as(name, "ls", str(hub.exchange_course / folder))
         assert result.returncode != 0 and "Permission denied" in result.stderr, result
     # ... nor another student's home, where their work and feedback are.
     result = hub.run_as(name, "ls", f"/home/{other}")
     assert result.returncode != 0 and "Permission denied" in result.stderr, result
-    # What a student may do there: hand in (inbound is writable, not readable).
+    # What a student may do there: hand in (inbound is writable, not readable), and read the
+    # released assignments (outbound).
     assert hub.exchange_course.joinpath("inbound").stat().st_mode & 0o7777 == 0o2733
+    listing = hub.run_as(name, "ls", str(hub.exchange_course / "outbound"))
+    assert listing.stdout.split() == [ASSIGNMENT]
 
 
 def test_stopping_the_hub_leaves_no_user_process_or_folder(hub, people):
