@@ -51,6 +51,8 @@ install: $(VENV)/.installed
 HUB_DIR := autograder/instructor/hub
 HUB_STUDENTS ?= 3
 HUB_PORT ?= 8000
+# More options for `make hub`, e.g. HUB_ARGS="--prefix demo- --single-user" (python -m autograder hub -h).
+HUB_ARGS ?=
 $(VENV)/.installed-hub: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[dev,hub]" $(if $(DJANGO),"$(DJANGO)")
 	@touch $@
@@ -77,7 +79,7 @@ lab: install
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG) $(LAB_ARGS)
 
 hub: install-hub
-	$(BIN)/python -m autograder hub --students $(HUB_STUDENTS) --port $(HUB_PORT)
+	$(BIN)/python -m autograder hub --students $(HUB_STUDENTS) --port $(HUB_PORT) $(HUB_ARGS)
 
 hub-test: install-hub
 	$(BIN)/python -m pytest tests/hub -s --durations=5
