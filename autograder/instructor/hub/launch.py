@@ -228,9 +228,10 @@ def set_up(state_dir: Path, students: int, port: int, prefix: str, real_users: b
         if account.role != "grader":
             quiet_lab_settings(account, {"mode": "real-users" if real_users else ""})
         klass["accounts"].append(account.as_dict())
+        write_class_file(klass)  # a set-up that fails from here on is cleaned up too
     klass["grader"] = grader.as_dict()
     klass["course_root"] = str(Path(grader.home) / COURSE_ID)
-    write_class_file(klass)  # now a killed set-up can be cleaned up too
+    write_class_file(klass)
     make_exchange(klass, grader)
     write_role_configs(klass)
     write_course(klass, grader, assignments)
@@ -276,21 +277,27 @@ def clean_leftovers(state_dir: Path) -> None:
             raise SystemExit("\n".join(problems))
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process under ``pid`` (children, their children, ...)."""
-    children: dict[int, list[int]] = {}
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent id, start time) of a process, or None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[19]
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """Every process under ``pid`` (children, their children, ...), with its start time, so
+    that a process id the system has given to someone else meanwhile is never signalled."""
+    children: dict[int, list[tuple[int, str]]] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
+        if entry.name.isdigit() and (info := _stat(int(entry.name))):
+            children.setdefault(info[0], []).append((int(entry.name), info[1]))
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
             found.append(child)
-            todo.append(child)
+            todo.append(child[0])
     return found
 
 
@@ -304,11 +311,13 @@ def stop_hub(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    for pid in started + descendants(process.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    for pid, start_time in started:
+        info = _stat(pid)
+        if info is not None and info[1] == start_time:  # still the hub's
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 # --- running ---
