@@ -57,8 +57,13 @@ $(VENV)/.installed-hub: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[dev,hub]" $(if $(DJANGO),"$(DJANGO)")
 	@touch $@
 
+# Without npm the hub cannot run: `make hub` says so, and the hub tests are skipped, saying why.
 $(HUB_DIR)/node_modules/.package-lock.json: $(HUB_DIR)/package-lock.json
-	cd $(HUB_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@if command -v npm >/dev/null; then \
+	  echo "cd $(HUB_DIR) && npm ci"; cd $(HUB_DIR) && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "npm was not found: configurable-http-proxy is not installed (Debian: apt-get install npm)."; \
+	fi
 
 install-hub: $(VENV)/.installed-hub $(HUB_DIR)/node_modules/.package-lock.json
 
