@@ -10,6 +10,8 @@ COMMANDS = {
     "(python -m autograder grade ASSIGNMENT --jobs N [--course-root DIR])",
     "report": "grade report (HTML, CSV, plots) of an assignment or all "
     "(python -m autograder report ASSIGNMENT|all [--course-root DIR])",
+    "sync-tests": "rewrite the test cells of source/ notebooks from the judge's registry "
+    "(python -m autograder sync-tests [ASSIGNMENT ...])",
     "hub": "a JupyterHub for one class: accounts, exchange, formgrader; Ctrl+C removes it all "
     "(python -m autograder hub [--students N] [--port P]; hub grade ASSIGNMENT as root)",
     "export": "grades of the gradebook for an LMS: Canvas's or Moodle's CSV import, or a plain "
@@ -40,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.instructor import report
 
         return report.main(rest)
+    if args.command == "sync-tests":
+        from autograder.instructor.authoring import test_cells
+
+        return test_cells.main(rest)
     if args.command == "practice":
         from autograder.instructor import practice_cli
 
