@@ -1,4 +1,4 @@
-"""Instructor commands: ``python -m autograder release|demo|grade|report|practice``."""
+"""Instructor commands: ``python -m autograder release|demo|grade|report|practice|hub|export``."""
 
 import argparse
 import sys
@@ -12,6 +12,10 @@ COMMANDS = {
     "(python -m autograder report ASSIGNMENT|all [--course-root DIR])",
     "sync-tests": "rewrite the test cells of source/ notebooks from the judge's registry "
     "(python -m autograder sync-tests [ASSIGNMENT ...])",
+    "hub": "a JupyterHub for one class: accounts, exchange, formgrader; Ctrl+C removes it all "
+    "(python -m autograder hub [--students N] [--port P]; hub grade ASSIGNMENT as root)",
+    "export": "grades of the gradebook for an LMS: Canvas's or Moodle's CSV import, or a plain "
+    "table (python -m autograder export --to canvas.csv|moodle.csv|grades.csv)",
     "practice": "the practice banks: verify their keys by running their code, or build "
     "source/practice and source/challenge from them (python -m autograder practice verify|build)",
 }
@@ -46,6 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.instructor import practice_cli
 
         return practice_cli.main(rest)
+    if args.command == "hub":
+        from autograder.instructor.hub import launch
+
+        return launch.main(rest)
+    if args.command == "export":
+        from autograder.instructor import export
+
+        return export.main(rest)
     from autograder.instructor import demo
 
     return demo.main(rest)
