@@ -311,14 +311,15 @@ class Intake(LoggingConfigurable):
         except OSError as error:
             raise ReaderFailed(f"the intake's reader could not start: {error}") from None
         payload = json.dumps({**request, "user": [uid, gid]}).encode()
-        try:
-            out, err = process.communicate(payload, timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            raise ReaderFailed(
-                f"reading the submission took longer than {self.timeout:g} s"
-            ) from None
+        with process:  # closes the pipes whatever happens
+            try:
+                out, err = process.communicate(payload, timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise ReaderFailed(
+                    f"reading the submission took longer than {self.timeout:g} s"
+                ) from None
         if process.returncode != 0:
             lines = err.decode(errors="replace").strip().splitlines()
             tail = shown(lines[-1] if lines else "", 300)
@@ -557,6 +558,35 @@ def _zero(coursedir, assignment: str, student: str, notebooks: list[str]) -> Non
         gradebook.db.commit()
 
 
+def submissions(coursedir, student_id: str, assignment_id: str) -> list[tuple[str, str, str]]:
+    """(folder, student, assignment) of every submission to grade, found as nbgrader finds them
+    (a folder of submitted/ holding an entry named like a notebook), and also those whose
+    notebooks collect refused: they score 0 instead of the student going ungraded."""
+    pattern = coursedir.format_path(coursedir.submitted_directory, student_id, assignment_id)
+    parse = re.compile(
+        coursedir.format_path(
+            coursedir.submitted_directory,
+            "(?P<student_id>[^/]+)",
+            "(?P<assignment_id>[^/]+)",
+            escape=True,
+        )
+        + "$"
+    )
+    found = []
+    for folder in sorted(glob.glob(pattern)):
+        match = parse.match(folder)
+        if not match:
+            continue
+        student, assignment = match["student_id"], match["assignment_id"]
+        notebooks = os.path.join(glob.escape(folder), coursedir.notebook_id + ".ipynb")
+        refused = refused_notebooks(
+            coursedir.root, coursedir.submitted_directory, assignment, student
+        )
+        if glob.glob(notebooks) or refused:  # names only: glob reads no file
+            found.append((folder, student, assignment))
+    return found
+
+
 class IntakeAutograde(Autograde):
     """nbgrader's Autograde, grading the intake's clean copy of each submission."""
 
@@ -586,36 +616,8 @@ class IntakeAutograde(Autograde):
             self._clean_root = None
 
     def _raw_submissions(self) -> list[tuple[str, str, str]]:
-        """(folder, student, assignment) of every submission nbgrader would grade, found as
-        nbgrader finds them (a folder holding an entry named like a notebook)."""
         coursedir = self.coursedir
-        pattern = coursedir.format_path(
-            coursedir.submitted_directory, coursedir.student_id, coursedir.assignment_id
-        )
-        parse = re.compile(
-            coursedir.format_path(
-                coursedir.submitted_directory,
-                "(?P<student_id>[^/]+)",
-                "(?P<assignment_id>[^/]+)",
-                escape=True,
-            )
-            + "$"
-        )
-        found = []
-        for folder in sorted(glob.glob(pattern)):
-            match = parse.match(folder)
-            if not match:
-                continue
-            student, assignment = match["student_id"], match["assignment_id"]
-            notebooks = os.path.join(glob.escape(folder), coursedir.notebook_id + ".ipynb")
-            # Names only: glob reads no file. A folder whose notebooks collect refused counts
-            # too, so that they score 0 instead of the student going ungraded.
-            refused = refused_notebooks(
-                coursedir.root, coursedir.submitted_directory, assignment, student
-            )
-            if glob.glob(notebooks) or refused:
-                found.append((folder, student, assignment))
-        return found
+        return submissions(coursedir, coursedir.student_id, coursedir.assignment_id)
 
     def init_notebooks(self) -> None:
         coursedir = self.coursedir
@@ -716,6 +718,7 @@ class IntakeAutograde(Autograde):
                 gradebook.update_or_create_submission(assignment, student)
         _zero(self.coursedir, assignment, student, names)
         destination = Path(self._format_dest(assignment, student))
+        destination.mkdir(parents=True, exist_ok=True)  # feedback writes its page from here
         copy_regular_files(Path(source), destination, [*self.coursedir.ignore, "*.ipynb"], self.log)
         self.set_permissions(assignment, student)
         self.log.warning(
@@ -892,9 +895,17 @@ class IntakeCollect(ExchangeCollect):
         records = []
         for path in glob.glob(pattern):
             try:
-                records.append(self._path_to_record(path))
+                record = self._path_to_record(path)
             except Exception as error:  # nbgrader's fail() is SystemExit; parse_utc ValueError
                 self._refuse_inbound(os.path.basename(path), f"its name cannot be read ({error})")
+                continue
+            # Before the latest submission of each student is chosen: an impostor's newer
+            # folder must not hide the student's own.
+            reason = self._not_theirs(record)
+            if reason:
+                self._refuse_inbound(record["filename"], reason)
+            else:
+                records.append(record)
         usergroups = groupby(records, lambda item: item["username"])
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
             try:
@@ -908,6 +919,25 @@ class IntakeCollect(ExchangeCollect):
                 before = [r for r in ordered if r["timestamp"] <= self.duedate]
                 ordered = before or ordered
             self.src_records.append(ordered[0])
+
+    def _not_theirs(self, record: dict) -> str:
+        """Why an inbound submission cannot be the named student's ("" when it can)."""
+        student = record["username"]
+        if not STUDENT_ID.fullmatch(student) or student.startswith("."):
+            return f"{shown(student)!r} is not a valid student id"
+        if not self.check_owner:
+            return ""
+        try:
+            uid = os.lstat(os.path.join(self.inbound_path, record["filename"])).st_uid
+            owner = pwd.getpwuid(uid).pw_name
+        except (OSError, KeyError):
+            owner = "a user with no name"
+        if owner == student:
+            return ""
+        return (
+            f"it says it is {shown(student)}'s but belongs to {shown(owner)} (where all "
+            "students share one Unix user, set c.ExchangeCollect.check_owner = False)"
+        )
 
     def _path_to_record(self, path):
         filename = os.path.split(path)[1]
@@ -962,24 +992,6 @@ class IntakeCollect(ExchangeCollect):
     def _collect_one(self, intake: Intake, record: dict, notebooks, files) -> None:
         student, filename = record["username"], record["filename"]
         assignment = self.coursedir.assignment_id
-        if not STUDENT_ID.fullmatch(student) or student.startswith(".") or student in ("..",):
-            self._refuse_inbound(filename, f"{shown(student)!r} is not a valid student id")
-            return
-        source = os.path.join(self.inbound_path, filename)
-        if self.check_owner:
-            try:
-                owner_uid = os.lstat(source).st_uid
-                owner = pwd.getpwuid(owner_uid).pw_name
-            except (OSError, KeyError):
-                owner = "an unknown user"
-            if owner != student:
-                self._refuse_inbound(
-                    filename,
-                    f"it says it is {shown(student)}'s but belongs to {shown(owner)} (set "
-                    "c.ExchangeCollect.check_owner = False where all students share one Unix "
-                    "user)",
-                )
-                return
         dest_path = Path(
             self.coursedir.format_path(self.coursedir.submitted_directory, student, assignment)
         )

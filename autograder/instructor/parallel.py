@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import io
 import logging
 import multiprocessing
@@ -231,12 +230,12 @@ def make_app(arguments: list[str]):
 
 
 def submitted_students(app, assignment: str) -> list[str]:
+    """Every student to grade: found as the intake's autograde finds them (a refused notebook
+    still gets its 0)."""
+    from autograder.instructor.intake import submissions
+
     coursedir = app.coursedir
-    pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
-    students = []
-    for folder in glob.glob(pattern):
-        if glob.glob(os.path.join(folder, "*.ipynb")):
-            students.append(Path(folder).parent.name)
+    students = [student for _, student, _ in submissions(coursedir, "*", assignment)]
     excluded = set(filter(None, (coursedir.student_id_exclude or "").split(",")))
     return sorted(s for s in students if s not in excluded)
 
