@@ -34,9 +34,10 @@ Where it is used (nbgrader_config.py):
   intake; a folder name collect cannot parse, or one that claims another student's name, is
   refused instead of ending the collect or replacing that student's submission.
 
-Every intake is recorded in ``submitted/.intake/<assignment>/<student>.json`` (inside
-``submitted/``, which grading kernels never see): the grade table of ``python -m autograder
-grade``, the grade report and the feedback read their refusals from there.
+Every intake is recorded (:class:`Records`): collect's in ``submitted/.intake/``, autograde's in
+``autograded/.intake/`` (``<assignment>/<student>.json``; grading kernels see neither folder, and
+autograding leaves ``submitted/`` as it was). The grade table of ``python -m autograder grade``,
+the grade report and the feedback read the refusals from there.
 """
 
 from __future__ import annotations
@@ -266,9 +267,9 @@ class Intake(LoggingConfigurable):
 
     def _check(self, request: dict, path: str, data: bytes, total: int) -> str:
         """The grader's own check of what the reader handed over ("" when it may be taken)."""
-        if not _safe_relative(path) or not intake_reader._declared(request, path):
+        if not _safe_relative(path) or not intake_reader.declared(request, path):
             return "not a file of this assignment"
-        cap = intake_reader._limit_for(request, path)
+        cap = intake_reader.limit_for(request, path)
         if cap is not None and len(data) > cap:
             return f"{len(data)} bytes, more than the limit of {cap}"
         if total + len(data) > self.max_total_bytes:
@@ -453,12 +454,76 @@ def copy_regular_files(source: Path, destination: Path, skip: list[str], log=Non
 # --- the records ---
 
 
-def records_folder(root: str | Path, submitted_directory: str, assignment: str) -> Path:
-    return Path(root) / submitted_directory / RECORDS / assignment
+class Records:
+    """What the intake took and refused, one JSON file per submission and stage, kept where a
+    grading kernel never looks: collect's next to what it collected
+    (``submitted/.intake/<assignment>/<student>.json``), autograde's next to what it graded
+    (``autograded/.intake/...``), so that autograding leaves submitted/ as it was."""
 
+    def __init__(self, root, submitted: str = "submitted", autograded: str = "autograded"):
+        self.root = Path(root)
+        self.folders = {"collect": submitted, "autograde": autograded}
 
-def record_path(root, submitted_directory: str, assignment: str, student: str) -> Path:
-    return records_folder(root, submitted_directory, assignment) / f"{student}.json"
+    @classmethod
+    def of(cls, coursedir) -> Records:
+        return cls(coursedir.root, coursedir.submitted_directory, coursedir.autograded_directory)
+
+    def folder(self, stage: str, assignment: str) -> Path:
+        return self.root / self.folders[stage] / RECORDS / assignment
+
+    def path(self, stage: str, assignment: str, student: str) -> Path:
+        return self.folder(stage, assignment) / f"{student}.json"
+
+    def write(self, stage: str, assignment: str, student: str, section: dict) -> None:
+        _write_json(self.path(stage, assignment, student), section)
+
+    def sections(self, assignment: str, student: str) -> list[dict]:
+        """The records that still apply: collect's (while the folder it made is still the one
+        in submitted/) and the last autograde's."""
+        found = []
+        for stage in ("collect", "autograde"):
+            try:
+                section = json.loads(self.path(stage, assignment, student).read_text())
+            except (OSError, ValueError):
+                continue
+            made = section.get("folder"), _folder_identity(section.get("destination", ""))
+            if stage == "autograde" or made[0] == made[1]:
+                found.append(section)
+        return found
+
+    def refusals(self, assignment: str, student: str) -> list[Refusal]:
+        """What the intake refused of a student's submission, on collect and on autograde."""
+        sections = self.sections(assignment, student)
+        return [Refusal(**r) for section in sections for r in section.get("refused", [])]
+
+    def refused_notebooks(self, assignment: str, student: str) -> list[str]:
+        """The notebooks of a student's submission that the intake refused (they score 0)."""
+        sections = self.sections(assignment, student)
+        return sorted({n for section in sections for n in section.get("refused_notebooks", [])})
+
+    def students(self, assignment: str) -> list[str]:
+        return sorted(
+            {
+                p.stem
+                for stage in self.folders
+                for p in self.folder(stage, assignment).glob("*.json")
+            }
+        )
+
+    def refusals_by_student(self, assignment: str) -> dict[str, list[Refusal]]:
+        """``{student: refusals}`` of every recorded submission of ``assignment`` with any."""
+        found = {s: self.refusals(assignment, s) for s in self.students(assignment)}
+        return {s: r for s, r in found.items() if r}
+
+    def inbound_path(self, assignment: str) -> Path:
+        return self.folder("collect", assignment) / "_inbound_refused.list"
+
+    def refused_inbound(self, assignment: str) -> list[dict]:
+        """Inbound submissions collect refused outright (bad name, another student's name)."""
+        try:
+            return json.loads(self.inbound_path(assignment).read_text())
+        except (OSError, ValueError):
+            return []
 
 
 def _folder_identity(folder: str | Path) -> list[int] | None:
@@ -469,72 +534,11 @@ def _folder_identity(folder: str | Path) -> list[int] | None:
     return [info.st_dev, info.st_ino]
 
 
-def write_record(path: Path, stage: str, section: dict) -> None:
-    """Record one intake. A collect starts a new record (a new submission); an autograde keeps
-    the collect's section, which says what was refused on the way into submitted/."""
-    record = {}
-    if stage != "collect":
-        with contextlib.suppress(OSError, ValueError):
-            record = {k: v for k, v in json.loads(path.read_text()).items() if k == "collect"}
-    record[stage] = section
+def _write_json(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(record, indent=1, sort_keys=True))
+    temporary.write_text(json.dumps(data, indent=1, sort_keys=True))
     os.replace(temporary, path)
-
-
-def _load_sections(root, submitted_directory: str, assignment: str, student: str) -> list[dict]:
-    """The record's sections that still apply: the collect's (while the folder it made is still
-    the one in submitted/) and the last autograde's."""
-    path = record_path(root, submitted_directory, assignment, student)
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return []
-    sections = []
-    collect = record.get("collect")
-    if collect and collect.get("folder") == _folder_identity(collect.get("destination", "")):
-        sections.append(collect)
-    if record.get("autograde"):
-        sections.append(record["autograde"])
-    return sections
-
-
-def read_refusals(root, submitted_directory: str, assignment: str, student: str) -> list[Refusal]:
-    """What the intake refused of a student's submission, on collect and on the last autograde."""
-    sections = _load_sections(root, submitted_directory, assignment, student)
-    return [Refusal(**r) for section in sections for r in section.get("refused", [])]
-
-
-def refused_notebooks(root, submitted_directory: str, assignment: str, student: str) -> list[str]:
-    """The notebooks of a student's submission that the intake refused (they score 0)."""
-    sections = _load_sections(root, submitted_directory, assignment, student)
-    return sorted({n for section in sections for n in section.get("refused_notebooks", [])})
-
-
-def refusals_by_student(
-    root, submitted_directory: str, assignment: str
-) -> dict[str, list[Refusal]]:
-    """``{student: refusals}`` of every recorded submission of ``assignment`` with any."""
-    folder = records_folder(root, submitted_directory, assignment)
-    found = {}
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        refusals = read_refusals(root, submitted_directory, assignment, path.stem)
-        if refusals:
-            found[path.stem] = refusals
-    return found
-
-
-def inbound_refusals_path(root, submitted_directory: str, assignment: str) -> Path:
-    return records_folder(root, submitted_directory, assignment) / "_inbound_refused.list"
-
-
-def refused_at_collect(root, submitted_directory: str, assignment: str) -> list[dict]:
-    """Inbound submissions collect refused outright (bad name, another student's name)."""
-    try:
-        return json.loads(inbound_refusals_path(root, submitted_directory, assignment).read_text())
-    except (OSError, ValueError):
-        return []
 
 
 # --- autograde ---
@@ -579,9 +583,7 @@ def submissions(coursedir, student_id: str, assignment_id: str) -> list[tuple[st
             continue
         student, assignment = match["student_id"], match["assignment_id"]
         notebooks = os.path.join(glob.escape(folder), coursedir.notebook_id + ".ipynb")
-        refused = refused_notebooks(
-            coursedir.root, coursedir.submitted_directory, assignment, student
-        )
+        refused = Records.of(coursedir).refused_notebooks(assignment, student)
         if glob.glob(notebooks) or refused:  # names only: glob reads no file
             found.append((folder, student, assignment))
     return found
@@ -627,12 +629,15 @@ class IntakeAutograde(Autograde):
             if assignment not in declared:
                 declared[assignment] = self.intake.declared(coursedir, assignment)
             notebooks, files = declared[assignment]
+            destination = Path(coursedir.format_path(self._clean_root, student, assignment))
             try:
-                result = self._take(folder, student, assignment, notebooks, files)
+                result = self._take(folder, destination, notebooks, files)
             except Exception:
                 self.log.exception("The intake failed on %s", folder)
+                shutil.rmtree(destination, ignore_errors=True)  # nothing half-taken is graded
                 self._intake_errors.append((assignment, student))
                 continue
+            Records.of(coursedir).write("autograde", assignment, student, result.as_record())
             self.intake_results[(assignment, student)] = result
             for refusal in result.refused:
                 self.log.warning(
@@ -654,17 +659,14 @@ class IntakeAutograde(Autograde):
                 raise
             self.assignments = {}  # nothing left that nbgrader can grade; the refusals are scored
 
-    def _take(self, folder, student, assignment, notebooks, files) -> IntakeResult:
+    def _take(self, folder: str, destination: Path, notebooks, files) -> IntakeResult:
+        """Take ``folder`` in; submitted/ is trusted, every component below it is not."""
         coursedir = self.coursedir
         base = os.path.join(coursedir.root, coursedir.submitted_directory)
         relative = os.path.relpath(folder, base).split(os.sep)
         if relative[0] == "..":
             base, relative = coursedir.root, os.path.relpath(folder, coursedir.root).split(os.sep)
-        destination = Path(coursedir.format_path(self._clean_root, student, assignment))
-        result = self.intake.take(base, relative, destination, notebooks, files, coursedir.ignore)
-        path = record_path(coursedir.root, coursedir.submitted_directory, assignment, student)
-        write_record(path, "autograde", result.as_record())
-        return result
+        return self.intake.take(base, relative, destination, notebooks, files, coursedir.ignore)
 
     def init_assignment(self, assignment_id: str, student_id: str) -> None:
         super().init_assignment(assignment_id, student_id)
@@ -763,9 +765,7 @@ class IntakeNote(NbGraderPreprocessor):
         info = resources.get("nbgrader", {})
         if coursedir is None or not info:
             return nb, resources
-        refusals = read_refusals(
-            coursedir.root, coursedir.submitted_directory, info["assignment"], info["student"]
-        )
+        refusals = Records.of(coursedir).refusals(info["assignment"], info["student"])
         if refusals:
             cell = NotebookNode(
                 cell_type="raw",
@@ -815,33 +815,34 @@ class IntakeGenerateFeedback(GenerateFeedback):
         """A feedback page for every refused notebook that has no autograded notebook."""
         coursedir = self.coursedir
         written = 0
-        records = Path(coursedir.root) / coursedir.submitted_directory / RECORDS
+        records = Records.of(coursedir)
         excluded = set(filter(None, (coursedir.student_id_exclude or "").split(",")))
-        for folder in sorted(records.glob("*")) if records.is_dir() else []:
-            assignment = folder.name
-            if not fnmatch.fnmatchcase(assignment, coursedir.assignment_id):
-                continue
-            for path in sorted(folder.glob("*.json")):
-                student = path.stem
-                if not fnmatch.fnmatchcase(student, coursedir.student_id) or student in excluded:
-                    continue
-                written += self._refused_pages_of(assignment, student)
+        assignments = {
+            folder.name
+            for stage in records.folders
+            for folder in records.folder(stage, "*").parent.glob("*")
+            if folder.is_dir() and fnmatch.fnmatchcase(folder.name, coursedir.assignment_id)
+        }
+        for assignment in sorted(assignments):
+            for student in records.students(assignment):
+                if fnmatch.fnmatchcase(student, coursedir.student_id) and student not in excluded:
+                    written += self._refused_pages_of(assignment, student)
         return written
 
     def _refused_pages_of(self, assignment: str, student: str) -> int:
         coursedir = self.coursedir
-        root, submitted = coursedir.root, coursedir.submitted_directory
+        records = Records.of(coursedir)
         autograded = Path(self._format_source(assignment, student))
         refused = [
             n
-            for n in refused_notebooks(root, submitted, assignment, student)
+            for n in records.refused_notebooks(assignment, student)
             if not (autograded / n).exists()
         ]
         if not refused or not autograded.is_dir():
             return 0
         destination = Path(self._format_dest(assignment, student))
         copy_regular_files(autograded, destination, [*coursedir.ignore, "*.ipynb"], self.log)
-        refusals = read_refusals(coursedir.root, coursedir.submitted_directory, assignment, student)
+        refusals = records.refusals(assignment, student)
         for notebook in refused:
             page = destination / (notebook.removesuffix(".ipynb") + ".html")
             with contextlib.suppress(FileNotFoundError):
@@ -950,22 +951,13 @@ class IntakeCollect(ExchangeCollect):
 
     def _refuse_inbound(self, filename: str, reason: str) -> None:
         self.log.warning("Refused inbound submission %s: %s", shown(filename), reason)
-        coursedir = self.coursedir
-        path = inbound_refusals_path(
-            coursedir.root, coursedir.submitted_directory, coursedir.assignment_id
-        )
-        entries = {
-            e["inbound"]: e
-            for e in refused_at_collect(
-                coursedir.root, coursedir.submitted_directory, coursedir.assignment_id
-            )
-        }
+        records = Records.of(self.coursedir)
+        assignment = self.coursedir.assignment_id
+        entries = {e["inbound"]: e for e in records.refused_inbound(assignment)}
         when = datetime.datetime.now(datetime.UTC).isoformat()
         entries[shown(filename)] = {"inbound": shown(filename), "reason": reason, "when": when}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(sorted(entries.values(), key=lambda e: e["inbound"])))
-        os.replace(temporary, path)
+        ordered = sorted(entries.values(), key=lambda e: e["inbound"])
+        _write_json(records.inbound_path(assignment), ordered)
 
     def copy_files(self):
         if not self.src_records:
@@ -1045,10 +1037,7 @@ class IntakeCollect(ExchangeCollect):
         section = result.as_record()
         section["destination"] = str(dest_path)
         section["folder"] = _folder_identity(dest_path)
-        path = record_path(
-            self.coursedir.root, self.coursedir.submitted_directory, assignment, student
-        )
-        write_record(path, "collect", section)
+        Records.of(self.coursedir).write("collect", assignment, student, section)
 
 
 # --- nbgrader's own commands ---
@@ -1072,10 +1061,10 @@ __all__ = [
     "IntakeGenerateFeedback",
     "IntakeNote",
     "IntakeResult",
+    "Records",
     "Refusal",
     "autograde_guard",
     "feedback_guard",
     "install",
-    "read_refusals",
-    "refusals_by_student",
+    "submissions",
 ]

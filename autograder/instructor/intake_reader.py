@@ -51,7 +51,7 @@ def _what(mode: int) -> str:
     return "not a regular file"
 
 
-def _limit_for(request: dict, path: str) -> int | None:
+def limit_for(request: dict, path: str) -> int | None:
     limits = request.get("limits", {})
     small = request.get("small", {})
     if path in small:
@@ -61,7 +61,7 @@ def _limit_for(request: dict, path: str) -> int | None:
     return limits.get("file_bytes")
 
 
-def _declared(request: dict, path: str) -> bool:
+def declared(request: dict, path: str) -> bool:
     if request.get("any_regular"):
         return True
     if path in request.get("notebooks", ()) or path in request.get("files", ()):
@@ -196,7 +196,7 @@ def _walk(request: dict, folder: int, prefix: str, state: dict):
 
 def _regular(request: dict, folder: int, name: str, path: str, info, state: dict):
     limits = request.get("limits", {})
-    if not _declared(request, path):
+    if not declared(request, path):
         yield ("refused", path, "not a file of this assignment")
         return
     if info.st_nlink > 1 and not _own_hard_link(request, info, state):
@@ -207,7 +207,7 @@ def _regular(request: dict, folder: int, name: str, path: str, info, state: dict
             "else's file)",
         )
         return
-    cap = _limit_for(request, path)
+    cap = limit_for(request, path)
     if cap is not None and info.st_size > cap:
         yield ("refused", path, f"{info.st_size} bytes, more than the limit of {cap}")
         return

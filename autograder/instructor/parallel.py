@@ -336,7 +336,7 @@ def grade(
     """Autograde every submission of ``assignment`` with ``jobs`` worker processes."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.instructor.intake import refusals_by_student
+    from autograder.instructor.intake import Records
     from autograder.instructor.sandbox.kernels import isolation_report, shared_zygote
 
     arguments = nbgrader_arguments(course_root, list(options or []))
@@ -397,7 +397,7 @@ def grade(
     run.seconds = time.perf_counter() - started
     run.results.sort(key=lambda r: r.student)
     run.scores, run.max_score = total_scores(db_url, assignment, [r.student for r in run.results])
-    found = refusals_by_student(root, app.coursedir.submitted_directory, assignment)
+    found = Records.of(app.coursedir).refusals_by_student(assignment)
     run.refusals = {s: found[s] for s in (r.student for r in run.results) if s in found}
     if run.failed:
         run.worker_logs = scratch

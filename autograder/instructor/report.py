@@ -160,9 +160,7 @@ def _grade_cells(nb) -> list[tuple[str, str]]:
 # --- collecting ---
 
 
-def collect(
-    course_root: Path, db_url: str, assignment: str, submitted_directory: str = "submitted"
-) -> AssignmentReport:
+def collect(course_root: Path, db_url: str, assignment: str, records=None) -> AssignmentReport:
     """Everything the report shows, from the gradebook, the autograded notebooks and the
     intake's records (what it refused of each submission)."""
     from nbgrader.api import Gradebook
@@ -196,7 +194,8 @@ def collect(
     known = {t for t, _ in order}
     order += [(t, "(unknown)") for t in sorted(points) if t not in known]
     tests = {t: TestResult(t, exercise, points.get(t, 0.0)) for t, exercise in order if t in points}
-    refusals = intake.refusals_by_student(course_root, submitted_directory, assignment)
+    records = records or intake.Records(course_root)
+    refusals = records.refusals_by_student(assignment)
     not_autograded = []
     for student in sorted(scores):
         outputs_by_test: dict[str, list] = {}
@@ -240,7 +239,7 @@ def collect(
         not_autograded,
         sorted(needs_manual),
         {s: r for s, r in refusals.items() if s in scores},
-        intake.refused_at_collect(course_root, submitted_directory, assignment),
+        records.refused_inbound(assignment),
     )
 
 
@@ -606,7 +605,9 @@ def main(argv: list[str]) -> int:
         assignments = [args.assignment]
     written = []
     for assignment in assignments:
-        report = collect(root, db_url, assignment, app.coursedir.submitted_directory)
+        from autograder.instructor.intake import Records
+
+        report = collect(root, db_url, assignment, Records.of(app.coursedir))
         page = write_report(report, output / assignment)
         written.append((report, page))
         totals = list(report.totals.values())

@@ -437,8 +437,28 @@ def _scores(root: Path) -> dict[str, float]:
 
 
 def _records(root: Path) -> dict[str, dict]:
-    folder = intake.records_folder(root, "submitted", A)
-    return {p.stem: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    """``{student: {stage: record}}``."""
+    records = intake.Records(root)
+    found: dict[str, dict] = {}
+    for stage in ("collect", "autograde"):
+        for path in records.folder(stage, A).glob("*.json"):
+            found.setdefault(path.stem, {})[stage] = json.loads(path.read_text())
+    return found
+
+
+def _listing(folder: Path) -> dict[str, tuple]:
+    """Every entry under ``folder`` as (mode, link target or content), without following."""
+    listing = {}
+    for path in sorted(folder.rglob("*")):
+        info = os.lstat(path)
+        if path.is_symlink():
+            what = os.readlink(path)
+        elif path.is_file() and not path.is_fifo() and not path.is_socket():
+            what = path.read_bytes()
+        else:
+            what = None
+        listing[str(path.relative_to(folder))] = (info.st_mode, info.st_ino, what)
+    return listing
 
 
 def _everything_under(root: Path) -> list[Path]:
@@ -479,6 +499,7 @@ def submitted_course(tmp_path_factory):
             (course.root / "submitted" / attack.name).symlink_to(alice.parent)
             continue
         course.plant(attack.name, course.root / "submitted" / attack.name / A, alice)
+    course.before = _listing(course.root / "submitted")
     yield course
     shutil.rmtree(base, ignore_errors=True)
 
@@ -602,12 +623,12 @@ def test_each_attack_gets_its_grade_and_no_classmate_loses_anything(run):
 def test_each_refusal_is_recorded_with_its_reason(run):
     pipeline, graded = run
     for attack in _attacks(_where(pipeline)):
-        refusals = intake.read_refusals(graded["root"], "submitted", A, attack.name)
+        refusals = intake.Records(graded["root"]).refusals(A, attack.name)
         described = " | ".join(r.describe() for r in refusals)
         for fragment in attack.says:
             assert fragment in described, f"{attack.name}: {fragment!r} not in {described!r}"
     for student in HONEST:
-        assert intake.read_refusals(graded["root"], "submitted", A, student) == []
+        assert intake.Records(graded["root"]).refusals(A, student) == []
 
 
 @pytest.mark.slow
@@ -651,7 +672,7 @@ def test_refusals_reach_the_grade_table_the_report_and_the_feedback(run):
     pipeline, graded = run
     table = graded["log"]
     for attack in _attacks(_where(pipeline)):
-        [first, *_] = intake.read_refusals(graded["root"], "submitted", A, attack.name)
+        [first, *_] = intake.Records(graded["root"]).refusals(A, attack.name)
         if pipeline == "plain":  # nbgrader's own log is where its instructor looks
             assert f"Intake refused {attack.name}/{A}: {first.describe()}" in table
         else:
@@ -681,6 +702,11 @@ def test_how_long_the_intake_took(run, capsys):
     with capsys.disabled():
         print(f"\n{pipeline}: the whole run took {graded['seconds']:.1f} s; the intake of each:")
         print("\n".join(lines))
+
+
+@pytest.mark.slow
+def test_grading_leaves_submitted_as_it_was(submitted_course, plain, parallel):
+    assert _listing(submitted_course.root / "submitted") == submitted_course.before
 
 
 @pytest.mark.slow
@@ -717,8 +743,7 @@ def test_submitted_holds_only_what_collect_took(collected):
 @pytest.mark.slow
 def test_collect_refuses_bad_names_and_impostors_and_goes_on(collected):
     refused = {
-        e["inbound"]: e["reason"]
-        for e in intake.refused_at_collect(collected["root"], "submitted", A)
+        e["inbound"]: e["reason"] for e in intake.Records(collected["root"]).refused_inbound(A)
     }
     assert refused[f"bad-name+{A}+not-a-time"].startswith("its name cannot be read")
     [impostor] = [name for name in refused if name.startswith(f"nobody+{A}+2026-11-20 18")]
@@ -744,9 +769,12 @@ def test_nbgrader_own_autograde_is_stopped_by_the_guard(submitted_course, plain,
         "Autograde(coursedir=app.coursedir, parent=app).start()\n"
     )
     before = _scores(submitted_course.root)
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300
+        )
+    finally:
+        shutil.rmtree(guarded.parent)
     assert result.returncode != 0
     assert "it did not come through the intake" in result.stderr
     assert _scores(submitted_course.root) == before
