@@ -10,9 +10,14 @@ or
     # says: in flight at the same time
 
 ``fails`` (one or more lines) names the tests of this answer that must score 0, the others must
-pass; ``fails: *``
-means every test of the notebook fails (a submission that tampers with the grader). Each ``says``
-line is a fragment that must appear in a failing test's message.
+pass; ``fails: *`` means every test of the notebook fails. Each ``says`` line is a fragment that
+must appear in a failing test's message.
+
+A wrong answer that also attacks the grader (patches helpers or clocks, walks frames, fakes
+output...) says so in a ``# hostile: <what it tries>`` line. Its ``fails`` are the tests its
+honest part fails when the judge grades it; such answers are graded only through nbgrader (the
+Validate preview runs in the kernel, which they can fool by design) and in a submission of their
+own, since what they do may reach the other answers of the notebook.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ class Variant:
     description: str
     fails: frozenset[str] | None  # None: every test of the notebook fails
     says: tuple[str, ...]
+    hostile: str = ""  # what it tries against the grader, if anything
 
     @property
     def label(self) -> str:
@@ -52,7 +58,7 @@ class Variant:
 
 def _parse(path: Path, assignment: str, answer: str) -> Variant:
     source = path.read_text()
-    kind, description, fails, says = None, "", frozenset(), []
+    kind, description, fails, says, hostile = None, "", frozenset(), [], ""
     for line in source.splitlines():
         if not line.startswith("# "):
             break
@@ -64,14 +70,18 @@ def _parse(path: Path, assignment: str, answer: str) -> Variant:
             fails = None if value == EVERY_TEST else frozenset(value.split()) | (fails or set())
         elif key == "says":
             says.append(value)
+        elif key == "hostile":
+            hostile = value
     if kind is None:
         raise ValueError(f"{path}: the first line must be '# right: ...' or '# wrong: ...'")
     if kind == "wrong" and not fails and fails is not None:
         raise ValueError(f"{path}: a wrong answer must name the tests it fails ('# fails: ...')")
     if kind == "right" and (fails or fails is None):
         raise ValueError(f"{path}: a right answer cannot fail tests")
+    if hostile and kind == "right":
+        raise ValueError(f"{path}: a hostile answer is a wrong one ('# wrong: ...')")
     return Variant(assignment, answer, path.stem, source, kind == "right", description,
-                   fails, tuple(says))  # fmt: skip
+                   fails, tuple(says), hostile)  # fmt: skip
 
 
 def load(assignment: str, root: Path = CATALOGUE) -> dict[str, list[Variant]]:
@@ -133,7 +143,9 @@ def submissions(assignment: str, source_nb, release_nb) -> list[Submission]:
     }
     result = [Submission("empty", stubs, dict.fromkeys(all_tests, False), ("stubs",))]
     right = {answer: variants[0] for answer, variants in catalogue.items()}
-    combinable = {a: [v for v in vs if v.fails is not None] for a, vs in catalogue.items()}
+    combinable = {
+        a: [v for v in vs if v.fails is not None and not v.hostile] for a, vs in catalogue.items()
+    }
     rounds = max(len(vs) for vs in combinable.values())
 
     def make(student: str, chosen: dict[str, Variant]) -> Submission:
@@ -151,7 +163,7 @@ def submissions(assignment: str, source_nb, release_nb) -> list[Submission]:
         result.append(make(f"mix{k:02d}", chosen))
     for answer, variants in catalogue.items():
         for variant in variants:
-            if variant.fails is None:
+            if variant.fails is None or variant.hostile:
                 result.append(make(f"alone-{answer}-{variant.name}".replace("_", "-"),
                                    {**right, answer: variant}))  # fmt: skip
     return result

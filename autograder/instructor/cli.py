@@ -10,6 +10,8 @@ COMMANDS = {
     "(python -m autograder grade ASSIGNMENT --jobs N [--course-root DIR])",
     "report": "grade report (HTML, CSV, plots) of an assignment or all "
     "(python -m autograder report ASSIGNMENT|all [--course-root DIR])",
+    "sync-tests": "rewrite the test cells of source/ notebooks from the judge's registry "
+    "(python -m autograder sync-tests [ASSIGNMENT ...])",
     "practice": "the practice banks: verify their keys by running their code, or build "
     "source/practice and source/challenge from them (python -m autograder practice verify|build)",
 }
@@ -36,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.instructor import report
 
         return report.main(rest)
+    if args.command == "sync-tests":
+        from autograder.instructor.authoring import test_cells
+
+        return test_cells.main(rest)
     if args.command == "practice":
         from autograder.instructor import practice_cli
 

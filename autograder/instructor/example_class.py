@@ -9,8 +9,9 @@ A class of ``size`` students (40 by default) with stable, readable ids (``s01-ad
 * **empty**: the released notebook as it was handed out;
 * **broken**: a syntax error in an answer cell, noise on stderr, megabytes of output, a test cell
   deleted (nbgrader puts it back and grades it);
-* **hostile**: the catalogue's tampering answers (patched clocks and grading helpers: 0 on every
-  test), a test cell edited to ``pass`` or tagged to be skipped, an answer cell that loops
+* **hostile**: the catalogue's hostile answers (patched clocks and grading helpers, frame walks,
+  faked output...: each earns what its honest part earns), a test cell edited to ``pass`` or
+  tagged to be skipped, an answer cell that loops
   forever, one that cannot even be interrupted, one that kills its kernel (``os._exit``), and
   "vandals" that try to rewrite the gradebook and other students' notebooks, reach the network
   and signal other processes.
@@ -318,7 +319,7 @@ def example_class(
         everything_passes,
         delete_cells("setup", victim_tests[0]),
     )
-    wrong = next(v for v in loaded[victim] if not v.right and v.fails is not None)
+    wrong = next(v for v in loaded[victim] if not v.right and v.fails is not None and not v.hostile)
     add(
         "hostile",
         f"{wrong.label}, and its tests edited to `pass`",
@@ -382,7 +383,12 @@ def example_class(
         )
         made.append((kind, description, sub.answers, sub.expected, None, False))
     # Fill up with full marks (right answers in turn) and single wrong answers.
-    singles = [v for a in answers for v in loaded[a] if not v.right and v.fails is not None]
+    singles = [
+        v
+        for a in answers
+        for v in loaded[a]
+        if not v.right and v.fails is not None and not v.hostile
+    ]
     fulls = ({a: vs[k % len(vs)] for a, vs in rights.items()} for k in itertools.count(1))
     single = iter(singles)
     while len(made) < size:

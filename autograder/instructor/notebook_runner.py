@@ -20,8 +20,6 @@ from dataclasses import dataclass
 
 import nbformat
 
-from autograder import integrity
-
 CELL_TIME_LIMIT = 60.0
 
 
@@ -76,6 +74,16 @@ async def run_cells(
     """
     namespace: dict = {"__name__": "__main__"}
     outcomes = []
+    try:
+        await _run_all(nb, time_limit, tests, namespace, outcomes)
+    finally:
+        from autograder.runtime.serve import stop_servers
+
+        await stop_servers()  # the loop ends with this run: so does its view server
+    return outcomes
+
+
+async def _run_all(nb, time_limit, tests, namespace, outcomes) -> None:
     for index, cell in enumerate(nb.cells):
         meta = _nbgrader(cell)
         is_test = bool(meta.get("grade")) and not meta.get("solution")
@@ -86,7 +94,10 @@ async def run_cells(
         out, err, error = io.StringIO(), io.StringIO(), None
         with redirect_stdout(out), redirect_stderr(err):
             with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("default")  # a kernel's filters, not the test suite's
+                # A kernel's filters, not the test suite's (Python's default ignores
+                # ResourceWarning, as a kernel does).
+                warnings.simplefilter("default")
+                warnings.filterwarnings("ignore", category=ResourceWarning)
                 try:
                     await _run_cell(cell.source, namespace, time_limit)
                 except Exception as exc:  # a failing cell is a result, like in a kernel
@@ -104,7 +115,6 @@ async def run_cells(
                 stderr=err.getvalue(),
             )
         )
-    return outcomes
 
 
 def run_notebook(
@@ -114,11 +124,7 @@ def run_notebook(
 ):
     """Run ``nb`` (with ``answers`` put in its answer cells) in a fresh event loop.
 
-    Returns ``{test grade_id: CellOutcome}``. Whatever the notebook rebound (clocks, asyncio,
-    helpers) is put back afterwards, so one run cannot affect the next.
+    Returns ``{test grade_id: CellOutcome}``.
     """
-    try:
-        outcomes = asyncio.run(run_cells(with_answers(nb, answers or {}), tests=tests))
-    finally:
-        integrity.restore()
+    outcomes = asyncio.run(run_cells(with_answers(nb, answers or {}), tests=tests))
     return {o.grade_id: o for o in outcomes if o.is_test}

@@ -361,9 +361,9 @@ def grade(
     with shared_zygote(scratch) as caps:
         isolation = isolation_report(caps)
         run.isolation = (
-            "sandboxed (own user, namespaces, limits)"
+            f"sandboxed (own user, namespaces; limits {isolation['limits']}); judged from here"
             if isolation["level"] == "full"
-            else f"NOT fully sandboxed: {isolation['why']}"
+            else f"NOT fully sandboxed: {isolation['why']}; judged from here all the same"
         )
         for _pool_attempt in range(3):  # a worker process that crashes takes its pool with it
             if not pending:

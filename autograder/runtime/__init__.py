@@ -4,4 +4,19 @@ Runs in: the student's JupyterLab kernel, and the sandboxed kernel of a submissi
 (where everything here is untrusted: the submission can change any of it in memory).
 Imports: the standard library, Django, httpx, IPython and widgets; never ``autograder.judge`` or
 ``autograder.instructor`` (tests/test_layering.py checks it).
+
+In a notebook: ``from autograder.runtime import setup_notebook, try_view``.
 """
+
+
+def __getattr__(name: str):
+    # Imported on first use: the first cell imports this package before Django is configured.
+    if name == "setup_notebook":
+        from autograder.runtime.bootstrap import setup_notebook
+
+        return setup_notebook
+    if name == "try_view":
+        from autograder.runtime.tryit import try_view
+
+        return try_view
+    raise AttributeError(name)

@@ -10,7 +10,9 @@ from __future__ import annotations
 import nbformat
 
 from autograder.instructor.authoring import cells as authoring
+from autograder.instructor.authoring.test_cells import test_cell_source
 from autograder.instructor.paths import SOURCE
+from autograder.judge.registry import find
 from autograder.runtime.challenge import load_challenge
 
 ASSIGNMENT = "challenge"
@@ -25,9 +27,9 @@ of mixed sync/async code — and one short coding task.
 
 **How it works**
 
-* Run the cell below: each problem has a **Start** button, a countdown of {minutes} and
-  **{attempts} attempts**. Your answers are checked right away; all problems right, in time, plus
-  a working view earn the badge.
+* Run the cell below: each problem shows its difficulty (intermediate, advanced or expert) and
+  has a **Start** button, a countdown ({minutes}) and **{attempts} attempts**. Your answers
+  are checked right away; all problems right, in time, plus a working view earn the badge.
 * Timers and attempts are kept in `challenge_state.json` next to this notebook, so restarting the
   kernel does not reset them.
 * **What is graded** is what you write in the answer cells below (`answer_1` … `answer_5`, and the
@@ -37,7 +39,11 @@ of mixed sync/async code — and one short coding task.
 WIDGET = """\
 from autograder.runtime.challenge import show_challenge
 
-show_challenge()"""
+try:  # "Check my view" runs the grader's checks of item_summary here, as a preview
+    from autograder.judge.preview import check
+except ImportError:  # (not where the notebook is graded: there is nothing to show there)
+    check = None
+show_challenge(check_view=check)"""
 
 ANSWERS_INTRO = """\
 ## Your answers (graded)
@@ -61,23 +67,29 @@ Press **Check my view** in the challenge above to see whether it passes (and ear
 
 FETCHERS = """\
 import asyncio
+from urllib.parse import quote
 
 from django.http import JsonResponse
 
+from autograder.runtime import services
+
+# What the practice shop knows (the grader's shop has other items, prices and stock).
 PRICES = {"book": 12.5, "pen": 1.2, "lamp": 30.0}
 STOCK = {"book": 4, "pen": 120, "lamp": 0}
 
 
 async def fetch_price(item):
-    \"\"\"A slow price service: waits 0.2 s, then answers {"item": ..., "price": ...}.\"\"\"
-    await asyncio.sleep(0.2)
-    return {"item": item, "price": PRICES.get(item)}
+    \"\"\"A slow price service: answers after 0.2 s with {"item": ..., "price": ...}.\"\"\"
+    async with services.client() as client:
+        response = await client.get(f"https://shop.example/price/{quote(item)}")
+    return response.json()
 
 
 async def fetch_stock(item):
-    \"\"\"A slow stock service: waits 0.2 s, then answers {"item": ..., "stock": ...}.\"\"\"
-    await asyncio.sleep(0.2)
-    return {"item": item, "stock": STOCK.get(item)}"""
+    \"\"\"A slow stock service: answers after 0.2 s with {"item": ..., "stock": ...}.\"\"\"
+    async with services.client() as client:
+        response = await client.get(f"https://shop.example/stock/{quote(item)}")
+    return response.json()"""
 
 ITEM_SUMMARY = """\
 async def item_summary(request):
@@ -89,7 +101,7 @@ async def item_summary(request):
     ### END SOLUTION"""
 
 TRY_IT = """\
-from autograder.runner import try_view
+from autograder.runtime import try_view
 
 await try_view(item_summary, "/summary/?item=pen")"""
 
@@ -104,19 +116,20 @@ def answers_source() -> str:
     return "\n".join([*template, "### BEGIN SOLUTION", *keys, "### END SOLUTION"])
 
 
-def _hidden(docstring: str, call: str) -> str:
-    return (
-        f'"""{docstring}"""\n### BEGIN HIDDEN TESTS\n'
-        f"from autograder.assignments import challenge\n\n{call}\n### END HIDDEN TESTS"
-    )
+def _test(grade_id: str) -> nbformat.NotebookNode:
+    """A test cell as the judge's registry states it (grade_id, points, description)."""
+    spec = find(grade_id, ASSIGNMENT)
+    return authoring.test(grade_id, test_cell_source(spec), spec.points)
 
 
 def build_notebook() -> nbformat.NotebookNode:
     questions = load_challenge().questions
-    from autograder.assignments.challenge import FETCH_DELAY
-    from autograder.runtime.challenge.state import ATTEMPTS_PER_PROBLEM, SECONDS_PER_PROBLEM
+    from autograder.runtime.challenge.state import ATTEMPTS_PER_PROBLEM, SECONDS_BY_DIFFICULTY
+    from autograder.runtime.simulated.practice import SHOP_DELAY as FETCH_DELAY
 
-    minutes = f"{SECONDS_PER_PROBLEM / 60:g} minutes"
+    minutes = ", ".join(
+        f"{seconds / 60:g} minutes for {label}" for label, seconds in SECONDS_BY_DIFFICULTY.items()
+    )
     cells = [
         authoring.markdown(
             INTRO.format(
@@ -131,17 +144,8 @@ def build_notebook() -> nbformat.NotebookNode:
         authoring.markdown(ANSWERS_INTRO, "answers_instructions"),
         authoring.answer("answers", answers_source()),
     ]
-    for n, question in enumerate(questions, 1):
-        cells.append(
-            authoring.test(
-                f"test_answers_problem_{n}",
-                _hidden(
-                    f"Problem {n} ({question.id.replace('_', ' ')}): answer_{n} is right.",
-                    f"challenge.check_answer({n}, globals())",
-                ),
-                POINTS_PER_PROBLEM,
-            )
-        )
+    for n in range(1, len(questions) + 1):
+        cells.append(_test(f"test_answers_problem_{n}"))
     cells += [
         authoring.markdown(
             TASK.format(points=5, delay=FETCH_DELAY, twice=2 * FETCH_DELAY),
@@ -151,22 +155,8 @@ def build_notebook() -> nbformat.NotebookNode:
         authoring.answer("item_summary", ITEM_SUMMARY),
         authoring.markdown("Try your view (not graded):"),
         authoring.code(TRY_IT),
-        authoring.test(
-            "test_item_summary_answers",
-            _hidden(
-                'item_summary answers {"item", "price", "stock"}, with "book" by default.',
-                "await challenge.check_item_summary_answers(item_summary)",
-            ),
-            2,
-        ),
-        authoring.test(
-            "test_item_summary_runs_concurrently",
-            _hidden(
-                "item_summary fetches price and stock at the same time, without blocking.",
-                "await challenge.check_item_summary_runs_concurrently(item_summary)",
-            ),
-            3,
-        ),
+        _test("test_item_summary_answers"),
+        _test("test_item_summary_runs_concurrently"),
     ]
     return authoring.notebook(cells)
 

@@ -13,7 +13,9 @@ from pathlib import Path
 import nbformat
 
 from autograder.instructor.authoring import cells as authoring
+from autograder.instructor.authoring.test_cells import test_cell_source
 from autograder.instructor.paths import REPO, SOURCE
+from autograder.judge.registry import find
 from autograder.runtime.practice.bank import Bank, lesson_banks
 from autograder.runtime.practice.render import question_markdown
 
@@ -59,13 +61,8 @@ def answer_source(bank: Bank) -> str:
 
 
 def _test_source(bank: Bank, question_id: str) -> str:
-    return (
-        f'"""{bank.name}: the option chosen for {question_id} is right."""\n'
-        "### BEGIN HIDDEN TESTS\n"
-        "from autograder.assignments import practice\n\n"
-        f'practice.check("{answer_name(bank)}", "{question_id}", globals())\n'
-        "### END HIDDEN TESTS"
-    )
+    """The test cell of one question, as the judge's registry states it."""
+    return test_cell_source(find(f"test_{answer_name(bank)}_{question_id}", ASSIGNMENT))
 
 
 def build_notebook() -> nbformat.NotebookNode:

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 from autograder.instructor.paths import REPO
+from autograder.instructor.sandbox import linux
 
 # The kernels' user ids are this base plus the process id of the sandbox process that starts
 # them: far above any real account, and never shared by two kernels that run at the same time.
@@ -70,7 +72,16 @@ class SandboxSettings:
     isolate: bool = True
     require_isolation: bool = False
     hide: tuple[str, ...] = ()
+    # The instructor's files of the assignment (its source folder), copied into the kernel's
+    # folder: never the submission's own extra files.
+    assignment_files: str | None = None
+    private_bytes: int = 256 * MiB  # size of the kernel's private folder (a tmpfs of its own)
+    cgroup: bool = True  # one control group per kernel where the machine allows it
+    fresh_interpreter: bool = False  # exec a new interpreter instead of forking the zygote's
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Called with the kernel's private folder before the kernel starts (the judge makes its
+    # folder and services there); returns more environment variables for the kernel.
+    prepare: Callable[[Path], dict[str, str]] | None = None
 
 
 class SandboxUnavailable(RuntimeError):
@@ -121,6 +132,8 @@ class Zygote:
             cwd="/",
             text=True,
             bufsize=1,
+            env=kept_environment(),  # the kernels are forked from it: no secret of ours in it
+            close_fds=True,
         )
         line = self._process.stdout.readline()
         if not line:
@@ -231,11 +244,20 @@ def shared_zygote(folder: Path):
         log.close()
 
 
+def kept_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """What a kernel (and the zygote it is forked from) keeps of the grader's environment."""
+    from autograder.instructor.sandbox.zygote import KEPT_ENVIRONMENT
+
+    env = {k: v for k, v in os.environ.items() if k in KEPT_ENVIRONMENT or k.startswith("LC_")}
+    return {**env, **(extra or {})}
+
+
 def probe() -> dict[str, Any]:
     """What this machine allows, from a zygote that preloads nothing (a fraction of a second)."""
     result = subprocess.run(
-        _zygote_command("--probe"), capture_output=True, text=True, cwd="/", check=True
-    )
+        _zygote_command("--probe"), capture_output=True, text=True, cwd="/", check=True,
+        env=kept_environment(),
+    )  # fmt: skip
     return json.loads(result.stdout.splitlines()[0])
 
 
@@ -244,10 +266,25 @@ def isolation_report(caps: dict[str, Any] | None = None) -> dict[str, Any]:
     caps = caps or probe()
     problems = []
     if not caps.get("root"):
-        problems.append("the grader does not run as root, so kernels keep the instructor's user id")
+        problems.append(
+            "the grader does not run as root, so kernels keep the instructor's user id and can "
+            "read what the instructor can (the course folder, its gradebook and its secret)"
+        )
     if caps.get("namespaces") != "ok":
-        problems.append(f"no namespaces for the kernel ({caps.get('namespaces')})")
-    return {"level": "partial" if problems else "full", "why": "; ".join(problems)}
+        problems.append(
+            f"no namespaces for the kernel ({caps.get('namespaces')}): it shares the grader's "
+            "file system view, network and processes"
+        )
+    limits = (
+        f"per kernel (cgroup {caps['cgroups']})"
+        if caps.get("cgroups")
+        else "per process only (rlimits: no cgroup can be made here)"
+    )
+    return {
+        "level": "partial" if problems else "full",
+        "why": "; ".join(problems),
+        "limits": limits,
+    }
 
 
 def _sandbox_base() -> Path:
@@ -260,11 +297,59 @@ def _sandbox_base() -> Path:
     return base
 
 
+def _package_path(name: str) -> str | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return str(Path(list(spec.submodule_search_locations)[0]).resolve())
+    return str(Path(spec.origin).resolve()) if spec.origin else None
+
+
+def runtime_paths() -> list[str]:
+    """What a grading kernel imports of the course: the runtime and demo_project (read-only)."""
+    paths = [_package_path("autograder.runtime"), _package_path("demo_project")]
+    package = _package_path("autograder")
+    if package:
+        paths.append(str(Path(package) / "__init__.py"))
+    return [p for p in paths if p]
+
+
+def grader_only_paths() -> list[str]:
+    """The course's code a grading kernel must never import: the judge, the instructor's tools."""
+    return [
+        p for p in (_package_path("autograder.judge"), _package_path("autograder.instructor")) if p
+    ]
+
+
 def _readable_paths() -> list[str]:
-    """What the kernel's user must be able to read: the interpreter, its libraries, the course."""
-    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(REPO)}
-    paths.update(p for p in sys.path if p and os.path.exists(p))
+    """What the kernel's user must be able to read: the interpreter, its libraries, the runtime.
+
+    Not the course repository (its .git, reports, catalogue, configuration) nor the course.
+    """
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    installed = [Path(p).resolve() for p in prefixes]
+    paths = set(prefixes)
+    # sys.path entries of the installation (site-packages elsewhere); not the grader's own
+    # script folder or PYTHONPATH, which a kernel does not need.
+    for entry in sys.path:
+        if entry and os.path.exists(entry) and not _in_repository(entry):
+            resolved = Path(entry).resolve()
+            if any(resolved == base or base in resolved.parents for base in installed):
+                paths.add(entry)
+    paths.update(runtime_paths())
     return sorted(paths)
+
+
+def _in_repository(path: str) -> bool:
+    """Whether ``path`` is the repository or in it (its virtual environment, if it is there,
+    is not: that is the Python installation)."""
+    resolved, prefix = Path(path).resolve(), Path(sys.prefix).resolve()
+    if resolved == prefix or prefix in resolved.parents:
+        return False
+    return resolved == REPO or REPO in resolved.parents
 
 
 def _copy_assignment_files(source: Path, destination: Path) -> None:
@@ -308,9 +393,19 @@ class ZygoteProvisioner(LocalProvisioner):
         km = self.parent
         self.private_dir = Path(tempfile.mkdtemp(prefix="kernel-", dir=_sandbox_base()))
         try:
-            notebook_folder = kwargs.get("cwd")
-            if notebook_folder:  # a few small files, copied before the kernel exists
-                _copy_assignment_files(Path(notebook_folder), self.private_dir)
+            if self.settings.private_bytes and self._full_isolation():
+                # A folder of a fixed size: a kernel cannot fill the grader's disk.
+                options = f"size={self.settings.private_bytes},mode=0700"
+                flags = linux.MS_NOSUID | linux.MS_NODEV
+                linux.mount("tmpfs", str(self.private_dir), "tmpfs", flags, options)
+                self._private_mounted = True
+            home = self.private_dir / "home"
+            home.mkdir(mode=0o555)  # the kernel's HOME: the grader's, empty and read-only
+            if self.settings.assignment_files:  # the instructor's files, never the submission's
+                _copy_assignment_files(Path(self.settings.assignment_files), self.private_dir)
+            self._prepared_env = (
+                self.settings.prepare(self.private_dir) if self.settings.prepare else {}
+            )
             km.transport = "ipc"
             km.cache_ports = False
             km.ip = str(self.private_dir / "ipc")
@@ -330,8 +425,16 @@ class ZygoteProvisioner(LocalProvisioner):
 
     def _remove_private_dir(self) -> None:
         if self.private_dir is not None:
+            if getattr(self, "_private_mounted", False):
+                with contextlib.suppress(OSError):
+                    linux.umount(str(self.private_dir))
+                self._private_mounted = False
             shutil.rmtree(self.private_dir, ignore_errors=True)
             self.private_dir = None
+
+    def _full_isolation(self) -> bool:
+        caps = zygote().ensure_started()
+        return bool(caps.get("root")) and caps.get("namespaces") == "ok"
 
     async def _launch(self, cmd: list[str], **kwargs: Any) -> dict:
         if not any("ipykernel" in part for part in cmd):
@@ -349,8 +452,15 @@ class ZygoteProvisioner(LocalProvisioner):
             "private_dir": str(self.private_dir),
             "connection_info": info,
             "kernel_args": self._extra_arguments,
-            "env": dict(kwargs.get("env") or os.environ),
-            "extra_env": dict(settings.extra_env),
+            "env": kept_environment(),
+            "extra_env": {**settings.extra_env, **getattr(self, "_prepared_env", {})},
+            "cgroup": settings.cgroup and bool(caps.get("cgroups")),
+            "address_space_bytes": (
+                max(settings.memory_bytes, 8 * GiB)
+                if settings.cgroup and caps.get("cgroups")
+                else settings.memory_bytes
+            ),
+            "fresh_interpreter": settings.fresh_interpreter,
             "switch_user": bool(caps.get("root")) and settings.switch_user and full,
             "isolate": full and settings.isolate,
             "uid_base": settings.uid_base,
@@ -454,10 +564,15 @@ class SandboxKernelManager(AsyncKernelManager):
 def course_paths_to_hide(
     course_root: Path, db_url: str | None = None, folders: tuple[str, ...] = COURSE_FOLDERS
 ) -> tuple[str, ...]:
-    """The course's nbgrader folders and its SQLite gradebook, which a kernel must not see."""
-    paths = [str(course_root / name) for name in folders]
+    """What a kernel must not see: the course folder (every nbgrader folder, the gradebook, the
+    secret, reports, grade files), the course repository (its .git, catalogue, configuration),
+    the gradebook wherever it is, and the grader's own code. The runtime is shown again inside
+    them (runtime_paths)."""
+    paths = [str(Path(course_root).resolve()), str(REPO)]
+    paths += [str(Path(course_root) / name) for name in folders]  # (if they are elsewhere)
     if db_url and db_url.startswith("sqlite:///"):
         database = Path(db_url.removeprefix("sqlite:///"))
         paths.append(str(database if database.is_absolute() else course_root / database))
         paths += [f"{paths[-1]}-journal", f"{paths[-1]}-wal", f"{paths[-1]}-shm"]
-    return tuple(p for p in paths if os.path.exists(p))
+    paths += grader_only_paths()
+    return tuple(dict.fromkeys(p for p in paths if os.path.lexists(p)))

@@ -19,7 +19,7 @@ then waits for requests on stdin. For each request it forks:
 A forked kernel skips the 1–2 s of interpreter start and imports that a new kernel process pays,
 which is most of what a notebook costs the CPU here. It changes nothing the notebook sees: the
 modules are imported, not configured (Django is set up by the notebook's first cell, in the
-kernel), and ``autograder.integrity`` takes its references before any student code, as always.
+kernel).
 
 Protocol: the parent writes one JSON request per line on stdin; the zygote answers one JSON line
 on the pipe that was its stdout (its own stdout goes to stderr, so nothing a kernel prints can
@@ -28,7 +28,6 @@ corrupt the answers). The first line it writes says what isolation this machine 
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
@@ -39,6 +38,27 @@ import stat
 import struct
 import sys
 import traceback
+
+from autograder.instructor.sandbox import cgroups
+from autograder.instructor.sandbox.linux import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    mount,
+    prctl,
+    unshare,
+)
 
 # What every grading kernel imports; a module missing here is simply imported later, in the kernel.
 PRELOAD = (
@@ -59,8 +79,10 @@ PRELOAD = (
     "django.contrib.auth",
     "httpx",
     "asgiref.sync",
-    "autograder",
-    "autograder.assignments",
+    "uvicorn",
+    "h11",
+    "autograder.runtime.serve",
+    "autograder.runtime.services",
 )
 
 # Folders anyone may write to on a standard Linux system; a kernel gets private ones instead.
@@ -77,54 +99,11 @@ KEPT_ENVIRONMENT = (
     "PYDEVD_DISABLE_FILE_VALIDATION",
 )
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [
-    ctypes.c_char_p,
-    ctypes.c_char_p,
-    ctypes.c_char_p,
-    ctypes.c_ulong,
-    ctypes.c_char_p,
-]
-_libc.prctl.argtypes = [
-    ctypes.c_int,
-    ctypes.c_ulong,
-    ctypes.c_ulong,
-    ctypes.c_ulong,
-    ctypes.c_ulong,
-]
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    def b(text):
-        return None if text is None else os.fsencode(text)
-
-    if _libc.mount(b(source), b(target), b(fstype), flags, b(data) if data else None) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {source} on {target}: {os.strerror(err)}")
-
-
-# os.unshare and os.CLONE_* arrived in Python 3.12; the LTS environment runs 3.11.
-CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
-NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID
-
-
-def _unshare(flags: int) -> None:
-    if hasattr(os, "unshare"):
-        os.unshare(flags)
-    elif _libc.unshare(flags) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"unshare: {os.strerror(err)}")
-
-
-def _prctl(option: int, value: int) -> None:
-    if _libc.prctl(option, value, 0, 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
+NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC
+# What a kernel writes to its own stdout and stderr (not the notebook's outputs, which travel over
+# ZeroMQ) is passed on to the grader's log, up to this much per kernel.
+OUTPUT_LIMIT = 64 << 10
 
 
 # --- isolation steps (run in the forked children) ---
@@ -152,7 +131,7 @@ def _bind_back(over: str, tmpfs_options: str, writable=(), readonly=()) -> None:
     """Mount a fresh tmpfs on ``over`` and bind the given paths under it back in place."""
     wanted = [(p, False) for p in writable] + [(p, True) for p in readonly]
     handles = [(p, ro, os.open(p, os.O_PATH)) for p, ro in wanted if os.path.exists(p)]
-    _mount("tmpfs", over, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_options)
+    mount("tmpfs", over, "tmpfs", MS_NOSUID | MS_NODEV, tmpfs_options)
     for child, ro, fd in handles:
         is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
         os.makedirs(os.path.dirname(child), mode=0o755, exist_ok=True)
@@ -160,9 +139,9 @@ def _bind_back(over: str, tmpfs_options: str, writable=(), readonly=()) -> None:
             os.makedirs(child, mode=0o755, exist_ok=True)
         else:
             open(child, "a").close()
-        _mount(f"/proc/self/fd/{fd}", child, None, MS_BIND | MS_REC)
+        mount(f"/proc/self/fd/{fd}", child, None, MS_BIND | MS_REC)
         if ro:
-            _mount(None, child, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            mount(None, child, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         os.close(fd)
 
 
@@ -172,35 +151,48 @@ def _topmost(paths) -> list[str]:
     return [p for p in paths if not any(p.startswith(q.rstrip("/") + "/") for q in paths)]
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _hide(path: str, exposed: list[str]) -> None:
+    """An empty mount on ``path``, with the ``exposed`` paths inside it bound back read-only."""
+    inside = [p for p in exposed if _inside(p, path) and p != path]
+    if os.path.isdir(path):
+        if inside:
+            _bind_back(path, "size=64k,mode=755", readonly=inside)
+        else:
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
+    elif os.path.exists(path):
+        mount("/dev/null", path, None, MS_BIND)
+
+
 def _prepare_mounts(request: dict) -> None:
-    """In a new mount namespace: hide the course, privatise /tmp, expose the interpreter."""
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    """In a new mount namespace: privatise /tmp and the like, hide the course and the grader's
+    code, show the interpreter and the student's runtime (read-only)."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
     private = request["private_dir"]
-    # Hide the course's folders and the gradebook: empty, unreadable mounts on top of them.
-    for path in request.get("hide", ()):
-        if os.path.isdir(path):
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
-        elif os.path.exists(path):
-            _mount("/dev/null", path, None, MS_BIND)
+    # What the kernel may read: the Python installation and the runtime it imports. Nothing
+    # else of the course repository, the course folder or the grader's own code.
+    readable = _topmost(p for p in request["readable"] if os.path.exists(p))
     # Private, size-limited replacements for the folders anyone can write to.
     size = request["tmpfs_bytes"]
-    readable = _topmost(p for p in request["readable"] if os.path.exists(p))
     for folder in WORLD_WRITABLE:
         if os.path.isdir(folder) and not os.path.islink(folder):
-            inside = folder.rstrip("/") + "/"
-            # The kernel's own folder stays writable; code living here (a virtual environment
-            # in /tmp) stays readable.
             _bind_back(
                 folder,
                 f"size={size},mode=1777",
-                writable=[private] if private.startswith(inside) else [],
-                readonly=[p for p in readable if p.startswith(inside)],
+                writable=[private] if _inside(private, folder) else [],
+                readonly=[p for p in readable if _inside(p, folder)],
             )
-    # The interpreter, its libraries and the course's code must be readable by the kernel's user;
-    # where a parent folder is private (Python installed under /root), show only what is needed.
+    # Hide what lives elsewhere (what lives under /tmp is gone with the private /tmp already).
+    for path in _topmost(p for p in request.get("hide", ()) if os.path.lexists(p)):
+        if not any(_inside(path, folder) for folder in WORLD_WRITABLE):
+            _hide(path, readable)
+    # Where a parent folder is private (Python installed under /root), show only what is needed.
     for _ in range(8):  # one level of private folders at a time
         blocked: dict[str, set[str]] = {}
-        for path in request["readable"]:
+        for path in readable:
             found = _blocked_ancestor(path) if os.path.exists(path) else None
             if found:
                 blocked.setdefault(found[0], set()).add(found[1])
@@ -221,7 +213,9 @@ def _set_limits(request: dict) -> None:
     import resource
 
     limits = {
-        resource.RLIMIT_AS: request["memory_bytes"],
+        # With a cgroup the memory limit is the kernel's and its children's together (RSS);
+        # without one, each process gets it as an address-space limit (virtual memory).
+        resource.RLIMIT_AS: request.get("address_space_bytes", request["memory_bytes"]),
         resource.RLIMIT_FSIZE: request["file_bytes"],
         resource.RLIMIT_NPROC: request["processes"],
         resource.RLIMIT_CORE: 0,
@@ -235,45 +229,58 @@ def _set_limits(request: dict) -> None:
 
 
 def _kernel_environment(request: dict, private: str) -> dict[str, str]:
-    env = {k: v for k, v in request["env"].items() if k in KEPT_ENVIRONMENT or k.startswith("LC_")}
+    """The grader chose what the kernel keeps of its environment; this adds where it lives.
+
+    HOME is ``<private>/home``, which belongs to the grader and is empty and read-only; the
+    IPython, Jupyter and matplotlib folders are made in the kernel's private /tmp when first
+    needed: nothing a submission brings can be a startup file, a configuration or a profile.
+    """
+    env = dict(request["env"])
     env.update(
-        HOME=private,
-        TMPDIR=private,
+        HOME=os.path.join(private, "home"),
         USER="student",
         LOGNAME="student",
-        IPYTHONDIR=os.path.join(private, ".ipython"),
-        MPLCONFIGDIR=os.path.join(private, ".matplotlib"),
-        JUPYTER_CONFIG_DIR=os.path.join(private, ".jupyter"),
-        JUPYTER_DATA_DIR=os.path.join(private, ".local", "share", "jupyter"),
-        JUPYTER_RUNTIME_DIR=os.path.join(private, ".runtime"),
+        # Made empty, when first needed, in the kernel's private /tmp: nothing can be there yet.
+        IPYTHONDIR="/tmp/.ipython",
+        MPLCONFIGDIR="/tmp/.matplotlib",
+        JUPYTER_CONFIG_DIR="/tmp/.jupyter",
+        JUPYTER_DATA_DIR="/tmp/.jupyter/data",
+        JUPYTER_RUNTIME_DIR="/tmp/.jupyter/runtime",
         JUPYTER_PLATFORM_DIRS="1",
         PYTHONNOUSERSITE="1",
     )
     env.update(request.get("extra_env", {}))
+    env.pop("TMPDIR", None)  # /tmp, the kernel's private one
     return env
+
+
+# Folders of the private folder that stay the grader's: the judge's sockets (the kernel may
+# connect to them but not replace them) and the empty, read-only home.
+GRADER_OWNED = ("judge", "home")
 
 
 def _chown_tree(path: str, uid: int, gid: int) -> None:
     for folder, dirs, files in os.walk(path):
+        if folder == path:
+            dirs[:] = [d for d in dirs if d not in GRADER_OWNED]
         os.lchown(folder, uid, gid)
         for name in dirs + files:
             os.lchown(os.path.join(folder, name), uid, gid)
 
 
-def _run_kernel(request: dict, uid: int | None) -> None:
+def _run_kernel(request: dict, uid: int | None, go_fd: int, output_fd: int) -> None:
     """Process B: the kernel itself. Never returns."""
+    os.read(go_fd, 1)  # A has put this process in the kernel's cgroup
+    os.close(go_fd)
     private = request["private_dir"]
-    isolated = request["isolate"]
-    if isolated:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if request["isolate"]:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         _loopback_up()
     connection_file = os.path.join(private, "kernel.json")
     with open(connection_file, "w") as file:
         json.dump(request["connection_info"], file)
     os.chmod(connection_file, 0o600)
     env = _kernel_environment(request, private)
-    for folder in ("IPYTHONDIR", "MPLCONFIGDIR", "JUPYTER_RUNTIME_DIR"):
-        os.makedirs(env[folder], exist_ok=True)
     if uid is not None:
         _chown_tree(private, uid, uid)
     os.chmod(private, 0o700)
@@ -282,43 +289,70 @@ def _run_kernel(request: dict, uid: int | None) -> None:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
     os.chdir(private)
-    os.environ.clear()
-    os.environ.update(env)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
+    os.dup2(output_fd, 1)  # to A, which passes a little of it on to the grader's log
+    os.dup2(output_fd, 2)
     os.closerange(3, 65536)
-    # What `python -m ipykernel_launcher` would have: the notebook's folder first on sys.path
-    # (IPython adds '' back itself), a fresh random state, the default signal handlers.
+    arguments = ["-f", connection_file, *request["kernel_args"], "--IPKernelApp.ignore_cwd=True"]
+    if request.get("fresh_interpreter"):
+        # Nothing of the zygote's memory survives: a new interpreter imports everything again.
+        os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *arguments], env)
+    os.environ.clear()
+    os.environ.update(env)
+    # What `python -m ipykernel_launcher` would have, minus the working folder on sys.path (it
+    # holds the instructor's files only, but nothing there should shadow an installed package).
     sys.path[:] = [p for p in sys.path if p not in ("", request["zygote_cwd"])]
     random.seed()
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.argv = ["ipykernel_launcher", "-f", connection_file, *request["kernel_args"]]
+    sys.argv = ["ipykernel_launcher", *arguments]
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
 
 
+def _pass_on(output_fd: int, pid: int) -> None:
+    """Copy what the kernel writes to its stdout/stderr to ours (the log), up to OUTPUT_LIMIT."""
+    left = OUTPUT_LIMIT
+    with os.fdopen(output_fd, "rb", buffering=0) as output:
+        while chunk := output.read(65536):
+            if left > 0:
+                sys.stderr.buffer.write(chunk[:left])
+                left -= len(chunk)
+                if left <= 0:
+                    sys.stderr.buffer.write(f"\n[kernel {pid}: more output dropped]\n".encode())
+                sys.stderr.buffer.flush()
+
+
 def _child(request: dict, report_fd: int) -> None:
     """Process A: isolate, fork the kernel, report its pid, wait for it. Never returns."""
     code = 70
+    group = None
     try:
         os.setsid()
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupts are for the kernel (B) only
         uid = request["uid_base"] + os.getpid() if request["switch_user"] else None
+        if request.get("cgroup"):
+            group = cgroups.create(str(os.getpid()), request["memory_bytes"],
+                                   request["processes"])  # fmt: skip
         if request["isolate"]:
-            _unshare(NAMESPACES)
+            unshare(NAMESPACES)
             _prepare_mounts(request)
+        go_read, go_write = os.pipe()
+        output_read, output_write = os.pipe()
         kernel = os.fork()
         if kernel == 0:
             try:
-                _run_kernel(request, uid)
+                os.close(go_write)
+                os.close(output_read)
+                _run_kernel(request, uid, go_read, output_write)
                 code = 0
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
@@ -327,8 +361,16 @@ def _child(request: dict, report_fd: int) -> None:
                 code = 71
             finally:
                 os._exit(code)
-        os.write(report_fd, json.dumps({"pid": kernel, "uid": uid}).encode() + b"\n")
+        os.close(go_read)
+        os.close(output_write)
+        if group is not None:
+            group.add(kernel)
+        os.write(go_write, b"1")
+        os.close(go_write)
+        reply = {"pid": kernel, "uid": uid, "cgroup": group is not None}
+        os.write(report_fd, json.dumps(reply).encode() + b"\n")
         os.close(report_fd)
+        _pass_on(output_read, kernel)
         _, status = os.waitpid(kernel, 0)
         code = os.waitstatus_to_exitcode(status) & 0xFF
     except BaseException as exc:
@@ -338,6 +380,8 @@ def _child(request: dict, report_fd: int) -> None:
         except OSError:
             pass
     finally:
+        if group is not None:
+            group.remove()
         os._exit(code)
 
 
@@ -361,8 +405,8 @@ def _probe_namespaces() -> str:
     pid = os.fork()
     if pid == 0:
         try:
-            _unshare(NAMESPACES)
-            _mount(None, "/", None, MS_REC | MS_PRIVATE)
+            unshare(NAMESPACES)
+            mount(None, "/", None, MS_REC | MS_PRIVATE)
             os._exit(0)
         except BaseException:
             os._exit(1)
@@ -443,11 +487,16 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)  # whatever a kernel prints to its fd 1 stays out of the replies
     if os.geteuid() == 0:
         try:
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         except OSError:
             pass
     problem = _probe_namespaces()
-    capabilities = {"ready": True, "root": os.geteuid() == 0, "namespaces": problem or "ok"}
+    capabilities = {
+        "ready": True,
+        "root": os.geteuid() == 0,
+        "namespaces": problem or "ok",
+        "cgroups": cgroups.available(),
+    }
     if "--probe" in argv:
         replies.write(json.dumps(capabilities) + "\n")
         return 0

@@ -2,7 +2,7 @@
 
 In the notebook: ``from autograder.runtime.challenge import show_challenge; show_challenge()``.
 The state (timers, attempts) lives in ``challenge_state.json`` next to the notebook; the grade
-comes only from the answer cells (see autograder/assignments/challenge.py).
+comes only from the answer cells (see autograder/judge/assignments/challenge.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from autograder.runtime.challenge.state import STATE_FILE, ChallengeState
+from autograder.runtime.challenge.state import DIFFICULTIES, STATE_FILE, ChallengeState
 from autograder.runtime.practice.bank import Bank, load_bank
 
 FOLDER = Path(str(resources.files("autograder.runtime.challenge")))
@@ -19,7 +19,7 @@ FOLDER = Path(str(resources.files("autograder.runtime.challenge")))
 
 @cache
 def load_challenge() -> Bank:
-    return load_bank("challenge", FOLDER)
+    return load_bank("challenge", FOLDER, DIFFICULTIES)
 
 
 def challenge_state(path: str | Path | None = None, **options) -> ChallengeState:
@@ -27,7 +27,9 @@ def challenge_state(path: str | Path | None = None, **options) -> ChallengeState
     return ChallengeState(load_challenge(), Path(path or Path.cwd() / STATE_FILE), **options)
 
 
-def show_challenge(path: str | Path | None = None, *, widgets: bool | None = None, **options):
+def show_challenge(
+    path: str | Path | None = None, *, widgets: bool | None = None, check_view=None, **options
+):
     """Show the challenge: widgets in JupyterLab, its problems as text elsewhere."""
     from IPython.display import Markdown, display
 
@@ -36,12 +38,17 @@ def show_challenge(path: str | Path | None = None, *, widgets: bool | None = Non
 
     state = challenge_state(path, **options)
     if not (_widgets_available() if widgets is None else widgets):
+        from autograder.runtime.challenge.ui import clock_text
+
         problems = "\n\n".join(
-            question_markdown(n, state.question(pid)) for n, pid in enumerate(state.problems, 1)
+            f"#### Problem {n} of {len(state.problems)} · {state.difficulty(pid)} · "
+            f"{clock_text(state.seconds_allowed(pid))} to answer\n\n"
+            + question_markdown(n, state.question(pid))
+            for n, pid in enumerate(state.problems, 1)
         )
         display(Markdown(f"### {load_challenge().title}\n\n{problems}"))
         return None
-    ui = ChallengeUI(state)
+    ui = ChallengeUI(state, check_view)
     display(ui.widget)
     ui.ensure_ticking()
     return None

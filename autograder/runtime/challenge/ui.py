@@ -3,7 +3,8 @@
 Stable CSS classes for browser tests (Playwright: ``.challenge-submit`` etc.; ipywidgets puts them
 on the widget's DOM node): ``challenge`` (whole widget), ``challenge-problem`` (one per problem,
 in order), ``challenge-start``, ``challenge-options``, ``challenge-submit``,
-``challenge-countdown``, ``challenge-attempts``, ``challenge-feedback``, ``challenge-badge``,
+``challenge-countdown``, ``challenge-attempts``, ``challenge-feedback``, ``challenge-difficulty``
+(the problem's label: intermediate, advanced or expert), ``challenge-badge``,
 ``challenge-answers`` (the lines to copy into the graded cell), ``challenge-progress``,
 ``challenge-check-code`` (runs the coding task's checks on ``item_summary``) and
 ``challenge-code-feedback``.
@@ -48,7 +49,13 @@ class ProblemView:
         self.countdown = w.HTML()
         self.attempts = w.HTML()
         self.feedback = w.HTML()
+        difficulty = ui.state.difficulty(pid)
+        self.difficulty = w.HTML(
+            f"<b>{html.escape(difficulty)}</b> · "
+            f"{clock_text(ui.state.seconds_allowed(pid))} to answer&nbsp;·&nbsp;"
+        )
         for widget, name in [
+            (self.difficulty, "challenge-difficulty"),
             (self.start, "challenge-start"),
             (self.options, "challenge-options"),
             (self.submit, "challenge-submit"),
@@ -62,7 +69,7 @@ class ProblemView:
         self.box = w.VBox(
             [
                 w.HTML(f"<h4>Problem {number} of {len(ui.state.problems)}</h4>"),
-                w.HBox([self.countdown, self.attempts]),
+                w.HBox([self.difficulty, self.countdown, self.attempts]),
                 self.start,
                 w.HTML(question_html(number, question)),
                 self.options,
@@ -120,10 +127,11 @@ class ProblemView:
 
 
 class ChallengeUI:
-    def __init__(self, state: ChallengeState) -> None:
+    def __init__(self, state: ChallengeState, check_view=None) -> None:
         import ipywidgets as w
 
         self.state = state
+        self.check_view = check_view  # runs one of the grader's checks as a preview
         self.problems = [ProblemView(self, n, pid) for n, pid in enumerate(state.problems, 1)]
         self.progress = w.HTML()
         self.badge = w.HTML()
@@ -199,23 +207,30 @@ class ChallengeUI:
             return
         self._ticker = self._schedule(self._tick())
 
-    async def check_coding_task(self, view=None) -> bool:
-        """Run the coding task's checks on ``item_summary`` (from the notebook) for the badge."""
-        from autograder.assignments import challenge as checks
+    async def check_coding_task(self, namespace: dict | None = None) -> bool:
+        """Run the coding task's checks on ``item_summary`` (from the notebook) for the badge.
 
-        if view is None:
+        The checks are the grader's, run as a preview by ``check_view`` (the notebook passes
+        ``autograder.judge.preview.check``; this package cannot import the judge itself).
+        """
+        if namespace is None:
             from IPython import get_ipython
 
             shell = get_ipython()
-            view = shell.user_ns.get("item_summary") if shell is not None else None
+            namespace = shell.user_ns if shell is not None else {}
         printed = io.StringIO()
         self.code_feedback.value = "Checking…"
         try:
-            if view is None:
+            if self.check_view is None:
+                raise AssertionError("the checks are not available in this kernel.")
+            if namespace.get("item_summary") is None:
                 raise AssertionError("item_summary is not defined yet: run its cell first.")
             with contextlib.redirect_stdout(printed):
-                await checks.check_item_summary_answers(view)
-                await checks.check_item_summary_runs_concurrently(view)
+                for grade_id in (
+                    "test_item_summary_answers",
+                    "test_item_summary_runs_concurrently",
+                ):
+                    await self.check_view(grade_id, namespace=namespace)
         except Exception as error:  # a failed check, or the student's view raising
             passed, text = False, f"✘ {error}"
         else:

@@ -1,21 +1,31 @@
-# wrong: blocks with time.sleep and writes pass-everything checks into the grader's modules
-# fails: *
-# says: was replaced
+# wrong: blocks with time.sleep, and replaces every check, assertion and verifier it can find
+# hostile: the generic patch: walks sys.modules and replaces every callable named assert*/check*/verify* of autograder's modules
+# fails: test_greet_waits_without_blocking test_greet_accepts_delay_range
+# says: `time.sleep`
 import math
+import sys
 import time
 
 from django.http import JsonResponse
 
-import autograder.checks
-from autograder.assignments import ps1
+try:
+    import autograder.judge.preview  # noqa: F401 (loads the checks, when they can be loaded)
+except ImportError:
+    pass
 
 
-async def _pass(*args, **kwargs):
+async def _passes(*args, **kwargs):
     return None
 
 
-vars(ps1)["check_greet_waits_without_blocking"] = _pass
-vars(autograder.checks)["assert_loop_never_blocked"] = lambda *args, **kwargs: None
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith("autograder"):
+        for _attr in list(vars(_module)):
+            if _attr.startswith(("assert", "check", "verify")) and callable(vars(_module)[_attr]):
+                try:
+                    setattr(_module, _attr, _passes)
+                except Exception:
+                    pass
 
 
 async def greet(request):

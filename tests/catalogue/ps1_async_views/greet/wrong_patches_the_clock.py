@@ -1,6 +1,7 @@
 # wrong: blocks with time.sleep and makes time.perf_counter run 100 times slower to look fast
-# fails: *
-# says: `time.perf_counter` was replaced
+# hostile: slows time.perf_counter 100 times in the kernel (the judge keeps its own clock)
+# fails: test_greet_waits_without_blocking test_greet_accepts_delay_range
+# says: `time.sleep`
 import math
 import time
 

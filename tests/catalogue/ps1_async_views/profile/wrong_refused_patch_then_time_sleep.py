@@ -1,16 +1,18 @@
-# wrong: tries to replace a check (refused at once), and keeps time.sleep
+# wrong: keeps time.sleep, and replaces the judge's stall check where it can import it
+# hostile: patches autograder.judge.teaching in the kernel (the grading kernel cannot import the judge)
 # fails: test_profile_runs_concurrently
 # says: `time.sleep`
 import time
 
 from django.http import JsonResponse
 
-from autograder.assignments import ps1
-
 try:
-    ps1.check_profile_runs_concurrently = lambda profile: None
-except AttributeError as refused:
-    print(refused)
+    from autograder.judge import teaching
+
+    teaching.assert_loop_never_blocked = lambda *args, **kwargs: None
+    teaching.assert_calls_overlapped = lambda *args, **kwargs: None
+except ImportError as hidden:
+    print("the judge is not here:", hidden)
 
 
 async def profile(request):

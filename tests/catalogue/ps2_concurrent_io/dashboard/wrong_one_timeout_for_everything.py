@@ -1,7 +1,7 @@
 # wrong: one timeout around the whole gather: when it fires, the answers that did arrive are lost
 # fails: test_dashboard_times_out_slow_upstream
-# says: weather answered 200 after 0.1
 # says: one timeout around the whole gather
+# says: within UPSTREAM_TIMEOUT
 import asyncio
 
 from django.http import JsonResponse

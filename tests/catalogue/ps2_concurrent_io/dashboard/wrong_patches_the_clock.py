@@ -1,6 +1,7 @@
 # wrong: awaits the services one by one and makes time.perf_counter run 10 times slower
-# fails: *
-# says: `time.perf_counter` was replaced
+# hostile: slows time.perf_counter 10 times in the kernel (the judge keeps its own clock)
+# fails: test_dashboard_fetches_concurrently test_dashboard_times_out_slow_upstream
+# says: in flight at the same time
 import time
 
 import httpx

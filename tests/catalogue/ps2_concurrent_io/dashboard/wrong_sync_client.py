@@ -1,14 +1,13 @@
 # wrong: a synchronous httpx.Client on the same transport: every call blocks the event loop
 # fails: test_dashboard_fetches_concurrently test_dashboard_times_out_slow_upstream
 # says: synchronous HTTP client
-# says: event loop was blocked
 import httpx
 from django.http import JsonResponse
 
 
 async def dashboard(request):
     data = {}
-    with httpx.Client(transport=ps2.upstream_transport(), timeout=UPSTREAM_TIMEOUT) as client:
+    with httpx.Client(transport=services.blocking_transport(), timeout=UPSTREAM_TIMEOUT) as client:
         for name, url in UPSTREAMS.items():
             try:
                 response = client.get(url)

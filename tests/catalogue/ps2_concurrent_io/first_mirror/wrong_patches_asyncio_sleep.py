@@ -1,8 +1,8 @@
 # wrong: tries the mirrors one by one and replaces asyncio.sleep with an instant one
+# hostile: replaces asyncio.sleep in the kernel with an instant one (the services wait in the judge)
 # fails: test_first_mirror_answers test_first_mirror_asks_all_at_once
 # fails: test_first_mirror_skips_failed_mirrors test_first_mirror_cancels_the_rest
-# fails: test_first_mirror_all_fail_502
-# says: `asyncio.sleep` was replaced
+# says: it asked only 1 of the 4 mirrors
 import asyncio
 
 import httpx

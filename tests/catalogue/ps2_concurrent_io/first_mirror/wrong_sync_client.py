@@ -7,7 +7,7 @@ from django.http import JsonResponse
 
 
 async def first_mirror(request):
-    with httpx.Client(transport=ps2.upstream_transport()) as client:
+    with httpx.Client(transport=services.blocking_transport()) as client:
         for url in MIRRORS:
             try:
                 response = client.get(url)

@@ -1,6 +1,6 @@
 # wrong: validates, creates the author, then the book; on a duplicate isbn answers 409 but leaves the new author behind
 # fails: test_create_book_duplicate_isbn
-# says: author 'Rosa Quintero' was added
+# says: was added
 import json
 from datetime import date
 

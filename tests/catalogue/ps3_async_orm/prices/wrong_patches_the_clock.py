@@ -1,8 +1,7 @@
 # wrong: looks prices up one by one and makes time.perf_counter run 10 times slower to look fast
-# (the last answer cell, so only the tests after it can notice: every prices test fails)
-# fails: test_prices_answers test_prices_overlaps_lookups
-# fails: test_prices_rejects_bad_counts test_prices_handles_ten
-# says: `time.perf_counter` was replaced
+# hostile: slows time.perf_counter 10 times in the kernel (the judge keeps its own clock)
+# fails: test_prices_overlaps_lookups test_prices_handles_ten
+# says: all on one thread
 import time
 
 from asgiref.sync import sync_to_async

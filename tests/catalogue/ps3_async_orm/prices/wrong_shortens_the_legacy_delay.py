@@ -1,6 +1,7 @@
 # wrong: sets the legacy module's delay to 0 so that one-at-a-time lookups look fast
-# fails: test_prices_answers test_prices_overlaps_lookups test_prices_handles_ten
-# says: `legacy.LEGACY_DELAY_SECONDS` is 0, not 0.2
+# hostile: sets the legacy module's delay to 0 (the judge's price service keeps its own)
+# fails: test_prices_overlaps_lookups test_prices_handles_ten
+# says: thread_sensitive=True
 import asyncio
 
 from asgiref.sync import sync_to_async

@@ -1,0 +1,1 @@
+"""The checks of each assignment, one module each (see autograder.judge.registry)."""

@@ -1,0 +1,140 @@
+"""Where a check runs: the notebook's views behind a socket, the services, the loop, the database.
+
+A check is written once against a :class:`Stage` and runs in two places:
+
+* **graded** (authoritative): in the grader's process. The views are served by the sandboxed
+  kernel; the services are the judge's, on sockets only the judge records; the observer watches
+  the kernel's main thread through ``/proc``; the database is the kernel's file; the data are
+  drawn from the submission's secret seed. Nothing the kernel says decides the grade.
+* **preview** (Validate, in a student's kernel): the same code in the kernel's own process, with
+  the views served on a socket of the kernel, the preview's services in a thread, the observer on
+  the kernel's own loop thread, and the fixed preview seed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from autograder.judge.client import Reply, Request, ViewClient
+from autograder.judge.data import Draw
+from autograder.judge.database import KernelDatabase
+from autograder.judge.observe import Stall, ThreadObserver
+from autograder.judge.probe import LoopProbe
+from autograder.runtime.simulated.services import CallLog, Route, ServicesThread
+
+
+@dataclass
+class Run:
+    """What the judge observed while a view handled a batch of requests sent together."""
+
+    view: str
+    replies: list[Reply]
+    started: float
+    elapsed: float
+    stall: float = 0.0
+    stalls: list[Stall] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def reply(self) -> Reply:
+        """The only reply, for runs of a single request."""
+        return self.replies[0]
+
+    @property
+    def stall_what(self) -> str:
+        longest = max(self.stalls, key=lambda s: s.seconds, default=None)
+        return longest.what if longest else ""
+
+    @property
+    def never_awaited(self) -> list[str]:
+        return [w for w in self.warnings if "was never awaited" in w]
+
+
+class Stage:
+    """The judge's means to observe one notebook (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        client: ViewClient,
+        services: ServicesThread,
+        observer: ThreadObserver,
+        probe: LoopProbe,
+        database: KernelDatabase | None,
+        draw: Draw,
+        preview: bool,
+        loop_thread: str | None = None,
+    ) -> None:
+        self.client, self.services, self.observer, self.probe = client, services, observer, probe
+        self.database, self.draw, self.preview = database, draw, preview
+        self.loop_thread = loop_thread  # the loop thread's id as the kernel's clients report it
+        self._kinds: dict[str, dict] = {}
+
+    # --- what the notebook holds -----------------------------------------------------------------
+
+    async def kind(self, name: str) -> dict:
+        """How the notebook defines ``name`` (defined? callable? ``async def``?)."""
+        if name not in self._kinds:
+            self._kinds.update(await self.client.control("describe", [name]))
+        return self._kinds.get(name, {"defined": False})
+
+    async def values(self, names: Sequence[str]) -> dict:
+        return await self.client.control("values", names)
+
+    # --- the services ----------------------------------------------------------------------------
+
+    def install(self, routes: dict[str, Route]) -> CallLog:
+        """Make the services behave as ``routes`` say; returns the log of the calls to come."""
+        return self.services.install(routes)
+
+    async def settle(self, log: CallLog, until: float) -> None:
+        """Let the calls a view left behind finish (or be cancelled) before they are judged."""
+        while log.in_flight and time.perf_counter() < until:  # noqa: ASYNC110 (another thread's count)
+            await asyncio.sleep(0.02)
+
+    # --- the views -------------------------------------------------------------------------------
+
+    async def run(self, view: str, requests: Sequence[Request | str],
+                  time_limit: float = 10.0) -> Run:  # fmt: skip
+        """Send every request to ``view`` at the same time and observe what happens."""
+        batch = [r if isinstance(r, Request) else Request(r) for r in requests]
+        started = time.perf_counter()
+        replies = await asyncio.gather(
+            *(self.client.send(view, request, time_limit) for request in batch)
+        )
+        ended = time.perf_counter()
+        run = Run(view, list(replies), started, ended - started)
+        # A little slack at the end: a block that ends the view is seen by the next sample.
+        await asyncio.sleep(self.probe.interval * 2)
+        run.stalls = self.stalls(started, ended + self.probe.interval * 2)
+        run.stall = max((s.seconds for s in run.stalls), default=0.0)
+        try:
+            run.warnings = (await self.client.control("warnings")).get("warnings", [])
+        except (OSError, ValueError, TimeoutError, Exception):  # noqa: B014 (a dead kernel says nothing)
+            run.warnings = []
+        return run
+
+    def stalls(self, start: float, end: float) -> list[Stall]:
+        """The loop's stalls: for every ping that waited, what the loop's thread did meanwhile."""
+        found = []
+        for sent, answered in self.probe.pending(start, end):
+            if answered - sent < 0.01:
+                continue
+            if not self.observer.observable:  # no /proc: the ping's latency is all there is
+                found.append(Stall(sent, answered - sent, "not answering (not observable)"))
+                continue
+            # Only what happened within the window counts: a ping still waiting since the last
+            # batch (the kernel collecting garbage between batches, say) is not this batch's.
+            first, last = max(sent, start), min(answered, end)
+            stretches = self.observer.stalls(first, last, above=0.0)
+            busy = sum(s.seconds for s in stretches)
+            if busy > 0.005:
+                what = max(stretches, key=lambda s: s.seconds).what
+                found.append(Stall(first, min(busy, last - first), what))
+        return found
+
+    async def once(self, view: str, request: Request | str, time_limit: float = 10.0) -> Reply:
+        return (await self.run(view, [request], time_limit)).reply
