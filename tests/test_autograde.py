@@ -17,6 +17,18 @@ def _tag_everything(path):
     nbformat.write(nb, path)
 
 
+def _what_it_said(root, assignment, student, tests):
+    """The judge's message in each of ``tests`` of a graded notebook: why a grade differs."""
+    path = grading.notebook_path(root, "autograded", assignment, student)
+    said = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        test = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if test in tests:
+            texts = [o.get("evalue") or o.get("text", "") for o in cell.get("outputs", [])]
+            said[test] = " ".join(texts)[:600]
+    return said
+
+
 @pytest.mark.parametrize("assignment", grading.assignment_ids())
 def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     grading.new_course(tmp_path, [assignment])
@@ -45,7 +57,14 @@ def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     ]:
         got = {test: cell.passed for test, cell in graded[student].items()}
         if got != expected:
-            report.append(f"{student}: expected {expected}, got {got}")
+            wrong = sorted(t for t in expected if got.get(t) != expected[t])
+            said = _what_it_said(tmp_path, assignment, student, wrong)
+            report.append(
+                f"{student}: " + "; ".join(
+                    f"{t} expected {'pass' if expected[t] else 'fail'}, said: {said.get(t)!r}"
+                    for t in wrong
+                )
+            )
         feedback = grading.notebook_path(tmp_path, "feedback", assignment, student)
         assert feedback.with_suffix(".html").exists(), f"no feedback for {student}"
     assert not report, "\n".join(report)

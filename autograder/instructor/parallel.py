@@ -313,7 +313,12 @@ def _worker_pool(jobs: int, arguments, assignment, lock_path, scratch) -> Proces
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # a student's installation, without the `instructor` extra
+        if enabled:
+            print("(no progress bar: pip install -e '.[instructor]' adds tqdm)", file=sys.stderr)
+        return contextlib.nullcontext(_NoProgress())
 
     return tqdm(
         total=total,
@@ -323,6 +328,14 @@ def _progress(total: int, enabled: bool):
         dynamic_ncols=True,
         smoothing=0.1,
     )
+
+
+class _NoProgress:
+    def update(self, count: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **fields) -> None:
+        pass
 
 
 def grade(

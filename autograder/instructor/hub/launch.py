@@ -369,10 +369,6 @@ def main(argv: list[str]) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    if argv[:1] == ["grade"]:
-        from autograder.instructor.hub import grade
-
-        return grade.main(argv[1:])
     parser.add_argument("--students", type=int, default=int(os.environ.get("HUB_STUDENTS", 3)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("HUB_PORT", 8000)))
     parser.add_argument("--dir", type=Path, default=None, help="the hub's folder "
