@@ -60,7 +60,8 @@ def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
             wrong = sorted(t for t in expected if got.get(t) != expected[t])
             said = _what_it_said(tmp_path, assignment, student, wrong)
             report.append(
-                f"{student}: " + "; ".join(
+                f"{student}: "
+                + "; ".join(
                     f"{t} expected {'pass' if expected[t] else 'fail'}, said: {said.get(t)!r}"
                     for t in wrong
                 )

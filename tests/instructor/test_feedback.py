@@ -59,8 +59,9 @@ def test_visible_tests_keep_their_code_and_the_whole_message():
     failed = Verdict("test_greet_answers", False, MESSAGE, 0.4)
     nb = _feedback(_test_cell(VISIBLE, "test_greet_answers", failed))
     assert nb.cells[0].source == VISIBLE
-    assert nb.cells[0].outputs[0].traceback == [f"CheckFailed: {line}" if i == 0 else line
-                                                for i, line in enumerate(MESSAGE.splitlines())]
+    assert nb.cells[0].outputs[0].traceback == [
+        f"CheckFailed: {line}" if i == 0 else line for i, line in enumerate(MESSAGE.splitlines())
+    ]
 
 
 def test_a_passed_test_shows_the_evidence():
