@@ -17,18 +17,6 @@ def _tag_everything(path):
     nbformat.write(nb, path)
 
 
-def _what_it_said(root, assignment, student, tests):
-    """The judge's message in each of ``tests`` of a graded notebook: why a grade differs."""
-    path = grading.notebook_path(root, "autograded", assignment, student)
-    said = {}
-    for cell in nbformat.read(path, as_version=4).cells:
-        test = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if test in tests:
-            texts = [o.get("evalue") or o.get("text", "") for o in cell.get("outputs", [])]
-            said[test] = " ".join(texts)[:600]
-    return said
-
-
 @pytest.mark.parametrize("assignment", grading.assignment_ids())
 def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     grading.new_course(tmp_path, [assignment])
@@ -58,7 +46,7 @@ def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
         got = {test: cell.passed for test, cell in graded[student].items()}
         if got != expected:
             wrong = sorted(t for t in expected if got.get(t) != expected[t])
-            said = _what_it_said(tmp_path, assignment, student, wrong)
+            said = grading.judge_said(tmp_path, assignment, student, wrong)
             report.append(
                 f"{student}: "
                 + "; ".join(

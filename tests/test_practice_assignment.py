@@ -2,6 +2,7 @@
 
 import pytest
 
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.authoring import practice_notebook as assignment
 from autograder.instructor.catalogue import read_notebook
 from autograder.judge.preview import check
@@ -30,8 +31,8 @@ def test_committed_practice_catalogue_is_what_the_banks_generate():
 
 def test_one_test_per_question_and_one_answer_cell_per_lesson():
     nb = read_notebook(assignment.NOTEBOOK)
-    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    tests = [c for c in nb.cells if cells.is_test(c)]
+    answers = [c for c in nb.cells if cells.is_answer(c)]
     questions = sum(len(bank.questions) for bank in lesson_banks())
     assert len(answers) == 7 and len(tests) == questions == 79
     assert all(t.metadata.nbgrader["points"] == 1 for t in tests)

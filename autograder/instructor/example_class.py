@@ -33,6 +33,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.instructor import catalogue
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.notebook_runner import with_answers
 
 NAMES = (
@@ -219,13 +220,9 @@ def vandal_code(course_root: Path, assignment: str) -> str:
 # --- notebook edits ---
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def delete_cells(*grade_ids: str) -> Callable:
     def edit(nb):
-        nb.cells = [c for c in nb.cells if _grade_id(c) not in grade_ids]
+        nb.cells = [c for c in nb.cells if cells.grade_id(c) not in grade_ids]
 
     return edit
 
@@ -233,7 +230,7 @@ def delete_cells(*grade_ids: str) -> Callable:
 def replace_cells(grade_ids: list[str], source: str) -> Callable:
     def edit(nb):
         for cell in nb.cells:
-            if _grade_id(cell) in grade_ids:
+            if cells.grade_id(cell) in grade_ids:
                 cell.source = source
 
     return edit
@@ -470,8 +467,7 @@ def _add_to_roster(root: Path, students: list[str]) -> None:
 
 def max_points(source_nb: nbformat.NotebookNode) -> dict[str, float]:
     return {
-        cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"].get("points", 0))
+        cells.grade_id(cell): float(cells.nbgrader_of(cell).get("points", 0))
         for cell in source_nb.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-        and not cell.metadata["nbgrader"].get("solution")
+        if cells.is_test(cell)
     }

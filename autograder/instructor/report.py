@@ -31,6 +31,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.instructor import notebook_cells as cells
+
 MESSAGE_LIMIT = 600
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?")
 
@@ -149,11 +151,10 @@ def _grade_cells(nb) -> list[tuple[str, str]]:
     """(test grade_id, exercise) in notebook order; a test belongs to the answer cell above it."""
     exercise, found = "", []
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            exercise = meta.get("grade_id", "")
-        elif meta.get("grade") and cell.cell_type == "code":
-            found.append((meta["grade_id"], exercise or "(no answer cell above)"))
+        if cells.is_answer(cell):
+            exercise = cells.grade_id(cell) or ""
+        elif cells.is_test(cell):
+            found.append((cells.grade_id(cell), exercise or "(no answer cell above)"))
     return found
 
 
@@ -206,9 +207,8 @@ def collect(course_root: Path, db_url: str, assignment: str, records=None) -> As
                 continue
             found_any = True
             for cell in nbformat.read(path, as_version=4).cells:
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                if meta.get("grade_id") in tests and cell.cell_type == "code":
-                    outputs_by_test[meta["grade_id"]] = cell.get("outputs", [])
+                if cells.grade_id(cell) in tests and cell.cell_type == "code":
+                    outputs_by_test[cells.grade_id(cell)] = cell.get("outputs", [])
         if not found_any:
             not_autograded.append(student)
         for test, result in tests.items():

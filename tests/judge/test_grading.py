@@ -8,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder.instructor import catalogue, grading
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.notebook_runner import with_answers
 
 pytestmark = [pytest.mark.grading, pytest.mark.slow]
@@ -36,7 +37,7 @@ def course(tmp_path_factory):
 
 def _evidence(root, student, grade_id) -> str:
     nb = nbformat.read(grading.notebook_path(root, "autograded", ASSIGNMENT, student), as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    cell = cells.by_grade_id(nb, grade_id)
     return "".join(o.get("text") or o.get("evalue", "") for o in cell.outputs)
 
 
