@@ -13,8 +13,19 @@ def django_like_a_notebook():
 
 
 def run(coroutine):
-    """Run a coroutine to completion in a fresh event loop (the tests' stand-in for a cell)."""
-    return asyncio.run(coroutine)
+    """Run a coroutine to completion in a fresh event loop (the tests' stand-in for a cell).
+
+    The view servers a preview started on that loop are stopped before it closes: a kernel's
+    loop outlives them, a test's does not, and a server left behind leaks its sockets."""
+    from autograder.runtime import serve
+
+    async def cell():
+        try:
+            return await coroutine
+        finally:
+            await serve.stop_servers()
+
+    return asyncio.run(cell())
 
 
 def pytest_terminal_summary(terminalreporter):

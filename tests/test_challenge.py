@@ -20,6 +20,7 @@ from autograder.runtime.challenge import challenge_state, load_challenge, show_c
 from autograder.runtime.challenge import ui as challenge_ui
 from autograder.runtime.challenge.state import SECONDS_BY_DIFFICULTY
 from autograder.runtime.practice.bank import answer_hash
+from tests.conftest import run
 
 KEYS = {"concept": "c", "orm_behaviour": "b", "async_syntax": "d", "debugging": "a",
         "predict_output": "c"}  # fmt: skip
@@ -294,7 +295,7 @@ def test_check_my_view_button_records_the_coding_task(tmp_path, view, passes):
     from autograder.judge.preview import check
 
     ui = challenge_ui.ChallengeUI(state, check_view=check)
-    assert asyncio.run(ui.check_coding_task(_catalogue_view(view))) is passes
+    assert run(ui.check_coding_task(_catalogue_view(view))) is passes
     assert ("✔" in ui.code_feedback.value) is passes
     assert ui.badge.layout.display == (None if passes else "none")
     assert challenge_state(state.path).coding_passed is passes, "saved for the next kernel"

@@ -132,8 +132,6 @@ def classify(outputs: list) -> tuple[str, str, str]:
             meaning = f"{raised.group(1)} raised {raised.group(2)}"
         if not meaning:
             meaning = f"{ename}: {NUMBER.sub('N', first)}"
-            if ename == "GradingTampered":
-                meaning = "GradingTampered: the notebook rebound clocks, asyncio or the checks"
         return _clip(meaning, 300), _clip(meaning, 300), _clip(f"{ename}: {evalue}")
     stderr = "".join(
         o.get("text", "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 
 from autograder.judge.client import Reply
 from autograder.runtime.simulated.services import CallLog
@@ -18,13 +19,29 @@ from autograder.runtime.simulated.services import CallLog
 DEFAULT_STALL_LIMIT = 0.1
 
 
+# nbgrader's Validate dialog shows a failed cell's traceback in a box about this many characters
+# wide; a longer line makes the student scroll sideways to read the message.
+TRACEBACK_WIDTH = 88
+
+
+def traceback_lines(name: str, message: str) -> list[str]:
+    """``name: message`` as a traceback's lines: each part wrapped to fit the dialog."""
+    lines = []
+    for part in f"{name}: {message}".splitlines():
+        lines += textwrap.wrap(part, TRACEBACK_WIDTH, subsequent_indent="  ",
+                               break_long_words=False, break_on_hyphens=False) or [""]  # fmt: skip
+    return lines
+
+
 class CheckFailed(AssertionError):
-    """A test found that the student's code does not do what the exercise asks."""
+    """A test found that the student's code does not do what the exercise asks.
+
+    ``str()`` is one line per part (for tests and logs); IPython, in the notebook and in the
+    Validate dialog, shows :meth:`_render_traceback_` instead of the checks' frames.
+    """
 
     def _render_traceback_(self) -> list[str]:
-        # IPython (and nbgrader's Validate dialog) show this instead of the checks' frames.
-        return [f"{type(self).__name__}: {line}" if i == 0 else line
-                for i, line in enumerate(str(self).splitlines())]  # fmt: skip
+        return traceback_lines(type(self).__name__, str(self))
 
 
 def teaching_failure(view_name: str, what: str, means: str, change: str = "") -> CheckFailed:

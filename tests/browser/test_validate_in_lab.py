@@ -60,7 +60,9 @@ def test_sequential_dashboard_fails_validate_with_its_teaching_message(page, lab
     # Only the concurrency test fails (a failed cell shows its source, then its error) ...
     assert text.count("The following cell failed:") == 1, text
     source, error = failed.locator(".jp-RenderedText pre").all()
-    assert "check_dashboard_fetches_concurrently" in source.inner_text()
+    # The cell that failed is the dashboard's concurrency test (its docstring says what it checks).
+    assert "The three upstream calls are in flight at the same time" in source.inner_text()
+    assert '"test_dashboard_fetches_concurrently", dashboard' in source.inner_text()
     # ... and its error ends with the teaching message, in plain words.
     error.evaluate("pre => pre.scrollIntoView({block: 'end'})")
     screenshot(page, "3-validate-sequential-dashboard")

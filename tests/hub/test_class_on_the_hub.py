@@ -177,8 +177,14 @@ def test_a_class_from_release_to_feedback(hub, people):
     with Step("instructor: collect"):
         row = assignment_row(teacher, hub)
         formgrader_action(teacher, row, "collect")  # nbgrader collect
-        submitted = sorted(p.name for p in (hub.course_root / "submitted").iterdir())
-        assert submitted == sorted(a["name"] for a in hub.students)
+        folders = sorted(p.name for p in (hub.course_root / "submitted").iterdir())
+        # one folder per student, and the intake's records of what collect took (a dot folder,
+        # which nbgrader does not take for a student)
+        assert folders == [".intake", *sorted(a["name"] for a in hub.students)]
+        records = hub.course_root / "submitted" / ".intake" / ASSIGNMENT
+        assert sorted(p.stem for p in records.glob("*.json")) == sorted(
+            a["name"] for a in hub.students
+        )
 
     with Step("instructor: autograde (python -m autograder hub grade)"):
         result = hub.grade(ASSIGNMENT)

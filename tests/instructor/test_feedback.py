@@ -52,7 +52,8 @@ def test_hidden_test_code_is_removed_and_its_message_kept():
     assert cell.source.startswith('"""Hidden test: a delay')
     (error,) = cell.outputs
     assert error.evalue == MESSAGE
-    assert error.traceback == [f"CheckFailed: {MESSAGE}"]
+    assert error.traceback == [f"CheckFailed: {line}" if i == 0 else line
+                               for i, line in enumerate(MESSAGE.splitlines())]  # fmt: skip
 
 
 def test_visible_tests_keep_their_code_and_the_whole_message():
@@ -62,6 +63,18 @@ def test_visible_tests_keep_their_code_and_the_whole_message():
     assert nb.cells[0].outputs[0].traceback == [
         f"CheckFailed: {line}" if i == 0 else line for i, line in enumerate(MESSAGE.splitlines())
     ]
+
+
+def test_a_long_message_is_wrapped_to_fit_the_validate_dialog():
+    words = "the view answered after 0.91 s although every call was limited to 0.25 s " * 4
+    failed = Verdict("test_greet_answers", False, f"greet: {words}\nWhat it means: {words}", 0.4)
+    for source in (VISIBLE, HIDDEN):
+        (error,) = _feedback(_test_cell(source, "test_greet_answers", failed)).cells[0].outputs
+        assert error.evalue == failed.message  # the message itself is kept whole
+        assert max(len(line) for line in error.traceback) <= 88, error.traceback
+        assert " ".join(" ".join(error.traceback).split()) == " ".join(
+            f"CheckFailed: {failed.message}".split()
+        )
 
 
 def test_a_passed_test_shows_the_evidence():

@@ -10,6 +10,8 @@ from __future__ import annotations
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
+from autograder.judge.teaching import traceback_lines
+
 
 class FeedbackWithoutHiddenTests(NbGraderPreprocessor):
     """Feedback that shows what each test observed but not the code of hidden tests.
@@ -31,5 +33,5 @@ class FeedbackWithoutHiddenTests(NbGraderPreprocessor):
         errors = [o for o in cell.outputs if o.output_type == "error"]
         for output in errors:
             if hidden:
-                output.traceback = [f"{output.ename}: {output.evalue}"]
+                output.traceback = traceback_lines(output.ename, output.evalue)
         return cell, resources

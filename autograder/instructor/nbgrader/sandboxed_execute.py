@@ -47,13 +47,14 @@ def _verdict_outputs(verdict) -> list[NotebookNode]:
     """The judge's verdict as the test cell's output: nbgrader scores an error as 0 points."""
     if verdict.passed:
         return [NotebookNode(output_type="stream", name="stdout", text=f"✔ {verdict.message}\n")]
-    lines = verdict.message.splitlines() or [""]
+    from autograder.judge.teaching import traceback_lines
+
     return [
         NotebookNode(
             output_type="error",
             ename="CheckFailed",
             evalue=verdict.message,
-            traceback=[f"CheckFailed: {lines[0]}", *lines[1:]],
+            traceback=traceback_lines("CheckFailed", verdict.message),
         )
     ]
 
