@@ -6,7 +6,7 @@ from autograder.assignments import practice
 from autograder.checks import CheckFailed
 from autograder.instructor.authoring import practice_notebook as assignment
 from autograder.instructor.catalogue import read_notebook
-from autograder.runtime.practice.bank import load_bank
+from autograder.runtime.practice.bank import lesson_banks, load_bank
 
 
 def _comparable(nb):
@@ -31,7 +31,9 @@ def test_one_test_per_question_and_one_answer_cell_per_lesson():
     nb = read_notebook(assignment.NOTEBOOK)
     tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     answers = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(answers) == 7 and len(tests) == 70
+    banks = lesson_banks()
+    assert len(answers) == len(banks) >= 8
+    assert len(tests) == sum(len(bank.questions) for bank in banks)
     assert all(t.metadata.nbgrader["points"] == 1 for t in tests)
 
 
