@@ -10,6 +10,6 @@ async_django_in_production = {
     "sync_paginator_in_async_code": "b",
     "old_backend_in_async_login": "b",
     "lock_without_a_second_look": "b",
-    "aget_or_set_with_an_async_default": "b",
-    "background_task_with_the_sync_orm": "a",
+    "aget_or_set_async_default": "b",
+    "background_task_sync_orm": "a",
 }

@@ -1,5 +1,5 @@
 # wrong: the last question left at None
-# fails: test_async_django_in_production_background_task_with_the_sync_orm
+# fails: test_async_django_in_production_background_task_sync_orm
 # says: not answered
 async_django_in_production = {
     "old_style_decorator": "b",
@@ -10,6 +10,6 @@ async_django_in_production = {
     "sync_paginator_in_async_code": "b",
     "old_backend_in_async_login": "b",
     "lock_without_a_second_look": "b",
-    "aget_or_set_with_an_async_default": "b",
-    "background_task_with_the_sync_orm": None,
+    "aget_or_set_async_default": "b",
+    "background_task_sync_orm": None,
 }

@@ -8,6 +8,6 @@ async_django_in_production = {
     "sync_paginator_in_async_code": "B",
     "old_backend_in_async_login": "B",
     "lock_without_a_second_look": "B",
-    "aget_or_set_with_an_async_default": "B",
-    "background_task_with_the_sync_orm": "A",
+    "aget_or_set_async_default": "B",
+    "background_task_sync_orm": "A",
 }
