@@ -108,7 +108,7 @@ def _verdicts(cell) -> list[str]:
     return [line for line in stream(cell, "stdout").splitlines() if line[:1] in "✔✘"]
 
 
-def test_lesson_8_checks_pass_the_worked_solutions_and_catch_wrong_answers():
+def test_08_practice_checks_pass_the_worked_solutions_and_catch_wrong_answers():
     lesson = read_notebook(LESSON_8)
     code_cells = [cell for cell in lesson.cells if cell.cell_type == "code"]
     (practice_setup,) = [c for c in code_cells if c.source.startswith("# Practice set-up")]
