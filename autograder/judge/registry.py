@@ -18,6 +18,7 @@ MODULES = {
     "ps1_async_views": "autograder.judge.assignments.ps1",
     "ps2_concurrent_io": "autograder.judge.assignments.ps2",
     "ps3_async_orm": "autograder.judge.assignments.ps3",
+    "ps4_production": "autograder.judge.assignments.ps4",
     "challenge": "autograder.judge.assignments.challenge",
     "practice": "autograder.judge.assignments.practice",
 }
