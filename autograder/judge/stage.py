@@ -108,10 +108,11 @@ class Stage:
                   unblock_after: float | None = None) -> Run:  # fmt: skip
         """Send every request to ``view`` at the same time and observe what happens.
 
-        ``unblock_after``: when the loop has not answered the probe for that long, break the
-        block (the view that blocked raises ``LoopBlocked`` where it waits; see
-        :mod:`autograder.runtime.serve`), as often as it blocks again. For checks whose mistakes
-        block the loop for good, such as a ``threading.Lock`` held across an ``await``.
+        ``unblock_after``: when the loop's thread has slept that long in one blocking call and
+        not answered the probe meanwhile, break the block (the view that blocked raises
+        ``LoopBlocked`` where it waits; see :mod:`autograder.runtime.serve`), as often as it
+        blocks again. For checks whose mistakes block the loop for good, such as a
+        ``threading.Lock`` held across an ``await``.
         """
         batch = [r if isinstance(r, Request) else Request(r) for r in requests]
         started = time.perf_counter()
@@ -147,9 +148,16 @@ class Stage:
             return
         stop = threading.Event()
 
+        def stuck() -> bool:
+            # Asleep in one blocking call (a lock, a sleep, a sync read) and deaf to the probe;
+            # a loop that only lacks a CPU (a loaded machine) is running, not asleep.
+            if self.observer.observable:
+                return self.observer.asleep_for() > after and self.probe.waiting() > after
+            return self.probe.waiting() > 5 * after
+
         def watch() -> None:  # a thread: in a preview the blocked loop is this one's too
             while not stop.wait(0.05):
-                if self.probe.waiting() > after:
+                if stuck():
                     self.interrupt()
                     self.unblocked += 1
                     stop.wait(after)  # the loop may turn again before it blocks again

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 
 import pytest
 from django.core.cache import cache
@@ -55,12 +56,19 @@ async def hello(request):
     return JsonResponse({"hello": "world"})
 
 
+async def busy(request):
+    started = time.perf_counter()
+    while time.perf_counter() - started < 1.5:  # blocks the loop too, but it is running
+        pass
+    return JsonResponse({"busy": True})
+
+
 @contextlib.asynccontextmanager
 async def staged(views):
     station = ServicesThread()
     socket_path = serve.preview_socket()
     client = ViewClient(socket_path)
-    namespace = {"ticks": ticks, "deadlock": deadlock, "hello": hello}
+    namespace = {"ticks": ticks, "deadlock": deadlock, "hello": hello, "busy": busy}
     try:
         with ThreadObserver(os.getpid(), threading.get_native_id()) as observer:
             async with serve.session(socket_path, namespace, views) as app:
@@ -154,6 +162,18 @@ def test_a_loop_blocked_for_good_is_broken_where_it_waits_and_serving_goes_on():
     assert stage.unblocked >= 2
     assert blocked.stall >= 0.5
     assert after.status == 200 and after.json() == {"hello": "world"}
+
+
+def test_a_loop_that_runs_is_not_broken_only_one_asleep_in_a_blocking_call():
+    # A loop that computes (or lacks a CPU on a loaded machine) is not deaf for good: breaking
+    # it would raise at some random line of a view that would have finished.
+    async def scenario():
+        async with staged(["busy"]) as stage:
+            return stage, await stage.run("busy", ["/"], time_limit=5.0, unblock_after=0.5)
+
+    stage, computed = run(scenario())
+    assert stage.unblocked == 0
+    assert computed.reply.status == 200 and computed.stall > 1.0
 
 
 def test_the_unblock_signal_does_nothing_while_the_loop_turns():
