@@ -829,31 +829,37 @@ async def ticker_stops_when_client_leaves(stage: Stage) -> str:
     assert_loop_never_blocked(run.stall, "ticker", 1, TICKER_STALL_LIMIT, run.stall_what)
     calls = log.calls_to(PRICE_SERVICE + isbn)
     late = [c for c in calls if c.started > left + LEAVE_GRACE]
+    warned = _sync_warning(run)
+    if warned:
+        # Whether a disconnect stops a generator that Django runs in a thread is left to chance
+        # (asgiref cancels only the async call in flight at that moment), so say it either way.
+        await _drain(log, isbn, count)
+        after = f"; then price_of was still called {len(late)} time(s)" if late else ""
+        raise teaching_failure(
+            "ticker",
+            f"the client left after {left - stream.reply.started:.2f} s, having read "
+            f"{len(stream.events)} event(s), while Django was running the generator in a "
+            f"thread{after}.",
+            f"Django warned: {warned}. It runs a synchronous generator in a thread, to the end, "
+            "before it sends a single event; a thread cannot be cancelled, so a client that "
+            "leaves does not stop the stream.",
+            "Write the generator with `async def`, `await price_of(isbn)` and `await "
+            "asyncio.sleep(TICK)`: Django then cancels it at its `await` when the client leaves.",
+        )
     if late:
         await _drain(log, isbn, count)
         total = len(log.calls_to(PRICE_SERVICE + isbn))
-        warned = _sync_warning(run)
-        if warned:
-            means = (
-                f"Django warned: {warned}. It ran the synchronous generator in a thread, and "
-                "a thread cannot be cancelled: it went on to the end for nobody."
-            )
-        else:
-            means = (
-                "When the client disconnects, Django cancels the response: a CancelledError "
-                "is raised at the `await` where the generator waits. The generator caught it "
-                "and went on, so the stream kept running (and calling the upstream) for a "
-                "client that was gone."
-            )
         raise teaching_failure(
             "ticker",
             f"the client read {len(stream.events)} event(s) and closed the connection; then "
             f"price_of was still called {len(late)} time(s) in {3 * TICK:.1f} s "
             f"({total} calls in all, for count={count}).",
-            means,
-            "Let CancelledError end the generator: clean up in `finally:` (or re-raise it "
-            "after `except asyncio.CancelledError:`), never swallow it; write the generator "
-            "with `async def`.",
+            "When the client disconnects, Django cancels the response: a CancelledError is "
+            "raised at the `await` where the generator waits. The generator caught it and went "
+            "on, so the stream kept running (and calling the upstream) for a client that was "
+            "gone.",
+            "Let CancelledError end the generator: clean up in `finally:` (or re-raise it after "
+            "`except asyncio.CancelledError:`), never swallow it.",
         )
     return (
         f"ticker: the client read {len(stream.events)} of {count} events and left; no price_of "
