@@ -91,14 +91,11 @@ def _summaries(stage: Stage, cities: list[str]) -> SummaryService:
 
 
 class _Known(SummaryService):
-    """The judge's summary service: the drawn cities only (any other name is not a city)."""
+    """The judge's summary service: the drawn cities only (any other name is not a city: 404)."""
 
     def __init__(self, bodies: dict[str, dict], first_edition: int) -> None:
-        super().__init__(lambda city: bodies[city], first_edition)
+        super().__init__(bodies.get, first_edition)
         self.known = bodies
-
-    def summary_for_city(self, city: str) -> dict:
-        return self.known[city]
 
 
 def _summary_route(service: SummaryService, delay: float) -> dict[str, Route]:
@@ -166,7 +163,8 @@ def _summary_body(reply: Reply, city: str) -> dict:
         raise teaching_failure(
             "summary",
             f"for {reply.label} it answered {reply.status} {short(body_of(reply))}.",
-            f"The summary service answered {city!r} with 200; the view should pass it on.",
+            f"The summary service knows {city!r} and answers 200 for it (at "
+            f"SUMMARY_URL.format(city=city)); the view should pass its summary on.",
         )
     body = body_of(reply)
     if not isinstance(body, dict) or set(body) != {"city", "summary", "cached"}:
@@ -198,7 +196,7 @@ def _summary_is(body: dict, reply: Reply, service: _Known, city: str, editions: 
     if isinstance(summary, dict) and summary.get("edition") in editions:
         if summary == served.get(summary["edition"]):
             return
-    expected = served.get(editions[0]) if editions else service.summary_for_city(city)
+    expected = served.get(editions[0]) or {**service.known[city], "edition": editions[0]}
     raise teaching_failure(
         "summary",
         f'for {reply.label} it answered "summary": {short(summary)}; the summary service sent '

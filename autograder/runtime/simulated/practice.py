@@ -85,21 +85,23 @@ ISBN = re.compile(r"^[0-9]{13}$")
 
 class SummaryService:
     """``/cities/<city>`` -> 200 with ``summary_for(city)`` plus ``"edition"``: the number of
-    this call for that city (1, 2, ...), so that every answer tells which call made it. The
-    answers are kept in ``served`` (city, body, when), in the order they were given."""
+    this call for that city (1, 2, ...), so that every answer tells which call made it; 404 when
+    ``summary_for`` knows no such city (None). The answers are kept in ``served`` (city, body,
+    when), in the order they were given."""
 
-    def __init__(self, summary_for: Callable[[str], dict], first_edition: int = 1) -> None:
+    def __init__(self, summary_for: Callable[[str], dict | None], first_edition: int = 1) -> None:
         self.summary_for, self.first_edition = summary_for, first_edition
         self.served: list[tuple[str, dict, float]] = []
         self._lock = threading.Lock()
 
     def __call__(self, request: Request) -> tuple[int, object]:
         city = unquote(request.path.rsplit("/", 1)[-1])
-        if not city.strip():
-            return 404, {"detail": "no city"}
+        summary = self.summary_for(city) if city.strip() else None
+        if summary is None:
+            return 404, {"detail": f"no city called {city!r}"}
         with self._lock:
             edition = self.first_edition + sum(1 for c, _, _ in self.served if c == city)
-            body = {**self.summary_for(city), "edition": edition}
+            body = {**summary, "edition": edition}
             self.served.append((city, body, time.perf_counter()))
         return 200, body
 
