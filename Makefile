@@ -17,7 +17,7 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `make lab`, e.g. LAB_ARGS="--port=9999".
 LAB_ARGS ?=
 
-.PHONY: help install demo test test-grading lab release lint clean
+.PHONY: help install install-hub demo test test-grading lab release lint clean hub hub-test
 
 help:
 	@echo "make demo          set up, then autograde the example class and print the grade table"
@@ -25,6 +25,8 @@ help:
 	@echo "make lab           JupyterLab for students on http://127.0.0.1:8888"
 	@echo "make release       regenerate release/ from source/ (nbgrader generate_assignment)"
 	@echo "make test-grading  only the grading tests (what .ci/run repeats on Django 5.2 LTS)"
+	@echo "make hub           a JupyterHub for one class on http://127.0.0.1:8000 (HUB_STUDENTS=3)"
+	@echo "make hub-test      the class's whole cycle on that hub, in headless Chromium"
 	@echo "make lint          ruff"
 
 $(BIN)/python:
@@ -45,13 +47,34 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The class's hub: JupyterHub from pyproject's `hub` extra, its proxy from the pinned npm lock file.
+HUB_DIR := autograder/instructor/hub
+HUB_STUDENTS ?= 3
+HUB_PORT ?= 8000
+# More options for `make hub`, e.g. HUB_ARGS="--prefix demo- --single-user" (python -m autograder hub -h).
+HUB_ARGS ?=
+$(VENV)/.installed-hub: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev,hub]" $(if $(DJANGO),"$(DJANGO)")
+	@touch $@
+
+# Without npm the hub cannot run: `make hub` says so, and the hub tests are skipped, saying why.
+$(HUB_DIR)/node_modules/.package-lock.json: $(HUB_DIR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  echo "cd $(HUB_DIR) && npm ci"; cd $(HUB_DIR) && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "npm was not found: configurable-http-proxy is not installed (Debian: apt-get install npm)."; \
+	fi
+
+install-hub: $(VENV)/.installed-hub $(HUB_DIR)/node_modules/.package-lock.json
+
 release: install
 	$(BIN)/python -m autograder release
 
 demo: release
 	$(BIN)/python -m autograder demo
 
-test: install
+# The hub tests need the hub installed; without root, npm or Chromium they are skipped.
+test: install install-hub
 	$(BIN)/python -m pytest --durations=15
 
 test-grading: install
@@ -59,6 +82,12 @@ test-grading: install
 
 lab: install
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG) $(LAB_ARGS)
+
+hub: install-hub
+	$(BIN)/python -m autograder hub --students $(HUB_STUDENTS) --port $(HUB_PORT) $(HUB_ARGS)
+
+hub-test: install-hub
+	$(BIN)/python -m pytest tests/hub -s --durations=5
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

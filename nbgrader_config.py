@@ -15,12 +15,21 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from autograder.instructor import intake
 from autograder.instructor.nbgrader.feedback_without_hidden_tests import FeedbackWithoutHiddenTests
 from autograder.instructor.nbgrader.restore_missing_cells import RestoreMissingCells
 from autograder.instructor.nbgrader.sandboxed_execute import SandboxedExecute
 from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+# Nothing in a submission folder is taken unless it is a regular file the assignment asks for
+# (autograder/instructor/intake.py): autograde and generate_feedback use the intake's converters,
+# collect its exchange class; the hooks stop any nbgrader converter that bypasses the intake.
+intake.install()
+c.Autograde.pre_convert_hook = intake.autograde_guard
+c.GenerateFeedback.pre_convert_hook = intake.feedback_guard
+c.ExchangeFactory.collect = intake.IntakeCollect
 
 c.CourseDirectory.course_id = "async-django-hands-on"
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)

@@ -26,3 +26,15 @@ def pytest_terminal_summary(terminalreporter):
         lines.append(f"all lessons: {sum(TIMINGS.values()):.1f} s")
         terminalreporter.write_sep("-", "lesson run times")
         terminalreporter.write_line("\n".join(lines))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`--dist loadgroup`), the tests that share a module-scoped fixture (a
+    graded class, a server) run in one worker, so the fixture is built once; the rest spread out."""
+    for item in items:
+        fixturedefs = getattr(item, "_fixtureinfo", None)
+        if fixturedefs is None:
+            continue
+        scopes = {defs[-1].scope for defs in fixturedefs.name2fixturedefs.values() if defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from autograder.instructor import catalogue
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.paths import RELEASE, REPO, SOURCE, assignment_ids
 from tests.kernel import errors, execute
 
@@ -29,18 +30,14 @@ def test_released_notebook_fails_only_where_work_is_missing(assignment):
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        meta = cell.metadata.get("nbgrader", {})
         for error in errors(cell):
             text = f"{error.ename}: {error.evalue}"
-            if meta.get("grade") and not meta.get("solution"):
-                assert "NotImplementedError" in text, f"{meta['grade_id']} fails otherwise: {text}"
-                failing_tests.append(meta["grade_id"])
+            if cells.is_test(cell):
+                test_id = cells.grade_id(cell)
+                assert "NotImplementedError" in text, f"{test_id} fails otherwise: {text}"
+                failing_tests.append(test_id)
             else:
                 assert error.ename == "NotImplementedError", f"cell fails: {text}\n{cell.source}"
     # Every visible test checks work the student has to do.
-    visible = [
-        c.metadata.nbgrader["grade_id"]
-        for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("grade") and "await " in c.source
-    ]
+    visible = [cells.grade_id(c) for c in nb.cells if cells.is_test(c) and "await " in c.source]
     assert failing_tests == visible

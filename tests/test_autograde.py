@@ -45,7 +45,15 @@ def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     ]:
         got = {test: cell.passed for test, cell in graded[student].items()}
         if got != expected:
-            report.append(f"{student}: expected {expected}, got {got}")
+            wrong = sorted(t for t in expected if got.get(t) != expected[t])
+            said = grading.judge_said(tmp_path, assignment, student, wrong)
+            report.append(
+                f"{student}: "
+                + "; ".join(
+                    f"{t} expected {'pass' if expected[t] else 'fail'}, said: {said.get(t)!r}"
+                    for t in wrong
+                )
+            )
         feedback = grading.notebook_path(tmp_path, "feedback", assignment, student)
         assert feedback.with_suffix(".html").exists(), f"no feedback for {student}"
     assert not report, "\n".join(report)

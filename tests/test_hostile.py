@@ -73,7 +73,8 @@ def test_grading_survives_and_every_notebook_earns_what_its_honest_part_earns(ho
     result = hostile_class["cli"]
     assert result.returncode == 0, result.stdout + result.stderr
     graded = grading.scores(hostile_class["root"], ASSIGNMENT)
-    assert not grading.wrong_grades(graded, hostile_class["made"])
+    wrong = grading.wrong_grades(graded, hostile_class["made"], hostile_class["root"], ASSIGNMENT)
+    assert not wrong, "\n".join(wrong)
 
 
 def test_no_notebook_changed_the_course_folder(hostile_class):

@@ -8,16 +8,18 @@ A cell that exists to show an error is tagged ``raises-exception`` and its first
 any output on stderr outside such cells, fails the lesson. Lessons must leave nothing running.
 """
 
+import os
 import re
-import subprocess
+import signal
 import time
+import uuid
 
 import nbformat
 import pytest
 
 from autograder.instructor.catalogue import read_notebook
 from autograder.instructor.paths import REPO
-from tests.kernel import errors, execute, stream
+from tests.kernel import errors, execute, processes_marked, stream
 
 pytestmark = pytest.mark.slow
 
@@ -39,16 +41,11 @@ def _declared(cell):
     return match["name"].rsplit(".", 1)[-1], match["message"]
 
 
-def _servers_left():
-    found = subprocess.run(["pgrep", "-f", "uvicorn"], capture_output=True, text=True).stdout
-    return found.split()
-
-
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_clean_in_a_fresh_kernel(path):
-    before = set(_servers_left())
+    mark = f"{path.stem}-{uuid.uuid4().hex}"
     started = time.perf_counter()
-    nb = execute(read_notebook(path), timeout=120)
+    nb = execute(read_notebook(path), timeout=120, mark=mark)
     TIMINGS[path.stem] = time.perf_counter() - started
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -64,7 +61,23 @@ def test_lesson_runs_clean_in_a_fresh_kernel(path):
         else:
             assert not raised, f"{raised[0].ename}: {raised[0].evalue} in {where}"
             assert stream(cell, "stderr") == "", f"stderr {stream(cell, 'stderr')!r} in {where}"
-    assert set(_servers_left()) <= before, f"{path.stem} left a server running"
+    time.sleep(0.5)  # a server the lesson stopped in its last cell may take a moment to exit
+    left = processes_marked(mark)
+    assert not left, f"{path.stem} left processes running: {left}"
+
+
+def test_a_process_a_notebook_leaves_running_is_found():
+    # (in a session of its own, so it survives the kernel's process group)
+    escapes = "import subprocess\nsubprocess.Popen(['sleep', '60'], start_new_session=True)"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(escapes)])
+    mark = f"leaves-a-process-{uuid.uuid4().hex}"
+    execute(nb, timeout=60, mark=mark)
+    left = processes_marked(mark)
+    try:
+        assert [line.split(" ", 1)[1] for line in left] == ["sleep 60"]
+    finally:
+        for line in left:
+            os.kill(int(line.split()[0]), signal.SIGKILL)
 
 
 # Lesson 8's practice exercises have check cells. Run each check on the exercise's worked solution

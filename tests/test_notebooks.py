@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from autograder.instructor import catalogue
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.authoring.cells import NOTEBOOK_METADATA
 from autograder.instructor.paths import REPO, SOURCE, assignment_ids
 from autograder.runtime.bootstrap import BOOTSTRAP_CELL
@@ -53,13 +54,12 @@ def test_assignment_cells_follow_the_conventions(assignment):
     answers = catalogue.answer_ids(nb)
     assert answers, "an assignment has answer cells"
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
+        if cells.is_answer(cell):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-        if meta.get("grade") and not meta.get("solution"):
-            test_id = meta["grade_id"]
+        if cells.is_test(cell):
+            test_id = cells.grade_id(cell)
             assert any(test_id.startswith(f"test_{a}_") for a in answers), test_id
-            assert meta["locked"] and meta["points"] > 0
+            assert cells.nbgrader_of(cell)["locked"] and cells.nbgrader_of(cell)["points"] > 0
             body = ast.parse(cell.source.replace("await ", ""))
             assert isinstance(body.body[0].value, ast.Constant), f"{test_id}: open with a docstring"
     for answer in answers:

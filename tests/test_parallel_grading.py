@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from autograder.instructor import example_class, grading, parallel
+from autograder.instructor import notebook_cells as cells
 from tests import pg
 from tests.grading_helpers import (
     files_under,
@@ -82,7 +83,8 @@ def test_the_command_grades_every_submission_and_says_so(two_runs):
 def test_every_submission_gets_the_grade_it_must_get(two_runs):
     for run in ("sequential", "parallel"):
         graded = grading.scores(two_runs[run], ASSIGNMENT)
-        assert not grading.wrong_grades(graded, two_runs["made"]), run
+        wrong = grading.wrong_grades(graded, two_runs["made"], two_runs[run], ASSIGNMENT)
+        assert not wrong, f"{run}:\n" + "\n".join(wrong)
 
 
 def test_the_gradebook_ends_up_as_after_sequential_grading(two_runs):
@@ -141,7 +143,7 @@ def test_feedback_shows_what_failed_tests_observed_but_not_hidden_test_code(two_
     # What the failed hidden test observed is in the feedback, as it is in the notebook.
     for student in students:
         nb = nbformat.read(grading.notebook_path(root, "autograded", ASSIGNMENT, student), 4)
-        (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == hidden]
+        cell = cells.by_grade_id(nb, hidden)
         observed = [o.evalue.splitlines()[0] for o in cell.outputs if o.output_type == "error"]
         page = html.unescape(
             grading.notebook_path(root, "feedback", ASSIGNMENT, student)
@@ -218,7 +220,8 @@ def test_parallel_grading_with_a_postgresql_gradebook(tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         assert not (root / "gradebook.db").exists(), "graded into SQLite instead of PostgreSQL"
         graded = grading.gradebook_scores(db_url, ASSIGNMENT)
-        assert not grading.wrong_grades(graded, made)
+        wrong = grading.wrong_grades(graded, made, root, ASSIGNMENT)
+        assert not wrong, "\n".join(wrong)
         grading.run_nbgrader(
             "generate_feedback", ASSIGNMENT, "--force", course_root=root, db_url=db_url
         )

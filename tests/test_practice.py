@@ -6,6 +6,8 @@ import textwrap
 import pytest
 
 from autograder.instructor.authoring.verify_practice import (
+    conceptual_questions,
+    report,
     run_snippet,
     verify_bank,
     verify_question,
@@ -75,14 +77,31 @@ questions:
     kind: predict
     prompt: What does it print?
     code: print(1 + 1)
-    options: {a: "2", b: "11"}
+    options: {a: "2", b: "11", c: "1 + 1", d: "TypeError"}
     answer: a
     hint: Numbers add.
     solution: [It adds.]
-    mistakes: {b: That is string concatenation.}
+    mistakes:
+      b: That is string concatenation.
+      c: print shows the value, not the expression.
+      d: Two ints add fine.
     run:
-      outcomes: {a: {prints: "2"}, b: {prints: "11"}}
+      outcomes: {a: {prints: "2"}, b: {prints: "11"}, c: {prints: "1 + 1"}, d: {raises: TypeError}}
 """
+
+SECOND = """\
+  - id: two
+    difficulty: medium
+    kind: concept
+    prompt: Why do numbers add?
+    options: {a: Arithmetic, b: Luck, c: Magic, d: Habit}
+    answer: a
+    hint: Think.
+    solution: [Because.]
+    mistakes: {b: No., c: No., d: No.}
+"""
+REASON = "    conceptual: A question of mathematics, not of what code does.\n"
+CONCEPTUAL = GOOD + SECOND + REASON
 
 
 def _broken(old, new):
@@ -96,18 +115,36 @@ def _broken(old, new):
         (_broken("lesson: 99_test", "lesson: 98_other"), "'lesson' must be '99_test'"),
         (_broken("difficulty: easy", "difficulty: trivial"), "question 'one': 'difficulty'"),
         (_broken("kind: predict", "kind: essay"), "'kind' must be one of"),
-        (_broken("answer: a", "answer: c"), "'answer' 'c' is not one of the options"),
-        (_broken("    mistakes: {b: That is string concatenation.}\n", ""), "every wrong option"),
+        (_broken("answer: a", "answer: e"), "'answer' 'e' is not one of the options"),
+        (_broken("      d: Two ints add fine.\n", ""), "every wrong option ['b', 'c', 'd']"),
         (_broken("id: one", "id: One"), "'id' must be snake_case"),
         (_broken("    hint: Numbers add.\n", ""), "question 'one': 'hint' is missing"),
-        (_broken('b: {prints: "11"}', 'c: {prints: "11"}'), "one outcome per option"),
+        (_broken('b: {prints: "11"}', 'e: {prints: "11"}'), "one outcome per option"),
+        (_broken(GOOD[GOOD.index("    run:") :], ""), "must prove its key with 'run'"),
         (
-            _broken('    run:\n      outcomes: {a: {prints: "2"}, b: {prints: "11"}}\n', ""),
-            "must prove its key with 'run'",
+            _broken('options: {a: "2", b: "11",', 'options: {b: "2", a: "11",'),
+            "option keys must be ['a', 'b', 'c', 'd'] in order",
+        ),  # fmt: skip
+        # The seed's pages have four options, each wrong one the trace of a misconception.
+        (
+            _broken(', d: "TypeError"}', "}"),
+            "'options' must map four keys a, b, c, d to their text, not 3",
         ),  # fmt: skip
         (
-            _broken('options: {a: "2", b: "11"}', 'options: {b: "2", a: "11"}'),
-            "option keys must be ['a', 'b'] in order",
+            _broken(', d: "TypeError"}', ', d: "TypeError", e: "3"}'),
+            "'options' must map four keys a, b, c, d to their text, not 5",
+        ),  # fmt: skip
+        (
+            _broken("      c: print shows the value, not the expression.", '      c: ""'),
+            "'mistakes' has no text for the wrong option(s) ['c']",
+        ),  # fmt: skip
+        (
+            CONCEPTUAL.replace(REASON, ""),
+            "question 'two': a question without 'run' needs 'conceptual'",
+        ),  # fmt: skip
+        (
+            _broken("    run:\n", "    conceptual: no code needed\n    run:\n"),
+            "give 'run' (code proves the key) or 'conceptual', not both",
         ),  # fmt: skip
         (GOOD + GOOD[GOOD.index("  - id") :], "question ids must be unique: ['one']"),
         (_broken("    hint:", "    hnit: x\n    hint:"), "unknown fields ['hnit']"),
@@ -123,6 +160,39 @@ def test_a_malformed_bank_gets_an_error_that_says_where_and_what(text, message):
 def test_the_good_example_parses_and_is_proven():
     bank = parse_bank(GOOD, "99_test")
     assert verify_bank(bank)[0].proven
+
+
+def test_verify_lists_the_conceptual_questions_with_their_reasons():
+    bank = parse_bank(CONCEPTUAL, "99_test")
+    assert [q.id for q in conceptual_questions(bank)] == ["two"]
+    lines, wrong = report(bank)
+    assert wrong == 0
+    assert lines[0] == "99_test: 2 questions, 1 keys proven by running code, 1 conceptual, 0 wrong"
+    assert lines[1:] == ["  · two (conceptual): A question of mathematics, not of what code does."]
+
+
+def test_verify_fails_on_a_key_its_code_does_not_produce():
+    good = parse_bank(GOOD, "99_test")
+    bank = dataclasses.replace(good, questions=(_with_key(good.questions[0], "b"),))
+    lines, wrong = report(bank)
+    assert wrong == 1
+    assert lines[1].startswith("  ✘ 99_test/one: the key is 'b' but the options matching")
+    assert "['a']" in lines[1]
+
+
+def test_every_question_of_every_bank_is_proven_or_says_why_not():
+    from autograder.runtime.challenge import load_challenge
+
+    for bank in [*banks.lesson_banks(), load_challenge()]:
+        for question in bank.questions:
+            assert len(question.options) == 4, question.label
+            assert (question.run is None) == bool(question.conceptual), question.label
+
+
+def test_a_snippet_may_end_in_cancellation():
+    # CancelledError is a BaseException since Python 3.8: the outcome of a snippet, not a crash.
+    observed = run_snippet("import asyncio\nraise asyncio.CancelledError()")
+    assert type(observed.exception).__name__ == "CancelledError"
 
 
 def test_an_unknown_bank_names_the_known_ones():

@@ -24,6 +24,8 @@ def graded(tmp_path_factory):
     made = example_class.submit_example_class(root, ASSIGNMENT, size=16, hangs=False, vandals=False)
     result = grade_cli(ASSIGNMENT, root, jobs=3)
     assert result.returncode == 0, result.stdout + result.stderr
+    wrong = grading.wrong_grades(grading.scores(root, ASSIGNMENT), made, root, ASSIGNMENT)
+    assert not wrong, "\n".join(wrong)  # the report's numbers are checked against these grades
     command = [sys.executable, "-m", "autograder", "report", "all", "--course-root", str(root)]
     printed = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
     source = catalogue.read_notebook(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")

@@ -1,4 +1,4 @@
-"""try_view, substituted and StripCellTags: small helpers with big consequences."""
+"""try_view, StripCellTags and the notebook cleaner: small helpers with big consequences."""
 
 import asyncio
 
@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from django.http import JsonResponse
 
-from autograder import substituted, try_view
 from autograder.instructor.nbgrader.strip_cell_tags import StripCellTags
+from autograder.runtime import try_view
 from tests.conftest import run
 
 pytestmark = pytest.mark.grading
@@ -41,23 +41,6 @@ def test_try_view_prints_status_body_and_the_view_output(capsys):
     out, _ = capsys.readouterr()
     assert "  hello from the view" in out
     assert 'POST /x/ -> 201 {"ok": true}' in out
-
-
-async def profile(request):
-    return JsonResponse(await fetch_user(7))
-
-
-def test_substituted_swaps_a_global_for_the_block_only():
-    async def recording(user_id):
-        return {"id": user_id, "recorded": True}
-
-    with substituted(profile, "fetch_user", recording):
-        inside = run(profile(None))
-    assert b'"recorded": true' in inside.content
-    assert b"recorded" not in run(profile(None)).content
-    with substituted(profile, "not_there_before", 1):
-        assert profile.__globals__["not_there_before"] == 1
-    assert "not_there_before" not in profile.__globals__
 
 
 def test_strip_cell_tags_removes_every_tag():

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.paths import REPO
 
 CATALOGUE = REPO / "tests" / "catalogue"
@@ -98,21 +99,11 @@ def load(assignment: str, root: Path = CATALOGUE) -> dict[str, list[Variant]]:
 
 def tests_of(nb: nbformat.NotebookNode, answer: str | None = None) -> list[str]:
     """grade_ids of the notebook's test cells (of one answer: ``test_<answer>_...``)."""
-    ids = [
-        cell.metadata["nbgrader"]["grade_id"]
-        for cell in nb.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-        and not cell.metadata["nbgrader"].get("solution")
-    ]
-    return [i for i in ids if answer is None or i.startswith(f"test_{answer}_")]
+    return [i for i in cells.test_ids(nb) if answer is None or i.startswith(f"test_{answer}_")]
 
 
 def answer_ids(nb: nbformat.NotebookNode) -> list[str]:
-    return [
-        cell.metadata["nbgrader"]["grade_id"]
-        for cell in nb.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
-    ]
+    return cells.answer_ids(nb)
 
 
 @dataclass(frozen=True)
@@ -137,9 +128,7 @@ def submissions(assignment: str, source_nb, release_nb) -> list[Submission]:
         raise ValueError(f"catalogue for {assignment} has no answers for {sorted(missing)}")
     all_tests = tests_of(source_nb)
     stubs = {
-        cell.metadata["nbgrader"]["grade_id"]: cell.source
-        for cell in release_nb.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+        cells.grade_id(cell): cell.source for cell in release_nb.cells if cells.is_answer(cell)
     }
     result = [Submission("empty", stubs, dict.fromkeys(all_tests, False), ("stubs",))]
     right = {answer: variants[0] for answer, variants in catalogue.items()}

@@ -9,8 +9,9 @@ A class of ``size`` students (40 by default) with stable, readable ids (``s01-ad
 * **empty**: the released notebook as it was handed out;
 * **broken**: a syntax error in an answer cell, noise on stderr, megabytes of output, a test cell
   deleted (nbgrader puts it back and grades it);
-* **hostile**: the catalogue's tampering answers (patched clocks and grading helpers: 0 on every
-  test), a test cell edited to ``pass`` or tagged to be skipped, an answer cell that loops
+* **hostile**: the catalogue's hostile answers (patched clocks and grading helpers, frame walks,
+  faked output...: each earns what its honest part earns), a test cell edited to ``pass`` or
+  tagged to be skipped, an answer cell that loops
   forever, one that cannot even be interrupted, one that kills its kernel (``os._exit``), and
   "vandals" that try to rewrite the gradebook and other students' notebooks, reach the network
   and signal other processes.
@@ -32,6 +33,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.instructor import catalogue
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.notebook_runner import with_answers
 
 NAMES = (
@@ -218,13 +220,9 @@ def vandal_code(course_root: Path, assignment: str) -> str:
 # --- notebook edits ---
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
 def delete_cells(*grade_ids: str) -> Callable:
     def edit(nb):
-        nb.cells = [c for c in nb.cells if _grade_id(c) not in grade_ids]
+        nb.cells = [c for c in nb.cells if cells.grade_id(c) not in grade_ids]
 
     return edit
 
@@ -232,7 +230,7 @@ def delete_cells(*grade_ids: str) -> Callable:
 def replace_cells(grade_ids: list[str], source: str) -> Callable:
     def edit(nb):
         for cell in nb.cells:
-            if _grade_id(cell) in grade_ids:
+            if cells.grade_id(cell) in grade_ids:
                 cell.source = source
 
     return edit
@@ -318,7 +316,7 @@ def example_class(
         everything_passes,
         delete_cells("setup", victim_tests[0]),
     )
-    wrong = next(v for v in loaded[victim] if not v.right and v.fails is not None)
+    wrong = next(v for v in loaded[victim] if not v.right and v.fails is not None and not v.hostile)
     add(
         "hostile",
         f"{wrong.label}, and its tests edited to `pass`",
@@ -382,7 +380,12 @@ def example_class(
         )
         made.append((kind, description, sub.answers, sub.expected, None, False))
     # Fill up with full marks (right answers in turn) and single wrong answers.
-    singles = [v for a in answers for v in loaded[a] if not v.right and v.fails is not None]
+    singles = [
+        v
+        for a in answers
+        for v in loaded[a]
+        if not v.right and v.fails is not None and not v.hostile
+    ]
     fulls = ({a: vs[k % len(vs)] for a, vs in rights.items()} for k in itertools.count(1))
     single = iter(singles)
     while len(made) < size:
@@ -464,8 +467,7 @@ def _add_to_roster(root: Path, students: list[str]) -> None:
 
 def max_points(source_nb: nbformat.NotebookNode) -> dict[str, float]:
     return {
-        cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"].get("points", 0))
+        cells.grade_id(cell): float(cells.nbgrader_of(cell).get("points", 0))
         for cell in source_nb.cells
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-        and not cell.metadata["nbgrader"].get("solution")
+        if cells.is_test(cell)
     }

@@ -17,6 +17,7 @@ import nbformat
 from nbgrader.api import Gradebook
 
 from autograder.instructor import catalogue
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.notebook_runner import with_answers
 from autograder.instructor.paths import REPO, SOURCE, assignment_ids, nbgrader
 
@@ -68,8 +69,24 @@ def submit_catalogue(root: Path, assignment: str) -> list[catalogue.Submission]:
     return made
 
 
-def wrong_grades(graded: dict[str, dict[str, CellScore]], submissions) -> list[str]:
-    """Submissions (``.student``, ``.expected``) whose tests did not score as expected."""
+def judge_said(root: Path, assignment: str, student: str, tests) -> dict[str, str]:
+    """What the judge wrote into each of ``tests`` of a graded notebook: why each scored so."""
+    path = notebook_path(root, "autograded", assignment, student)
+    said = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        test = cells.grade_id(cell)
+        if test in tests:
+            texts = [o.get("evalue") or o.get("text", "") for o in cell.get("outputs", [])]
+            said[test] = " ".join(texts)[:800]
+    return said
+
+
+def wrong_grades(graded: dict[str, dict[str, CellScore]], submissions,
+                 root: Path | None = None, assignment: str = "") -> list[str]:  # fmt: skip
+    """Submissions (``.student``, ``.expected``) whose tests did not score as expected.
+
+    With ``root`` and ``assignment``, each line says what the judge wrote in those tests.
+    """
     problems = []
     for submission in submissions:
         if submission.student not in graded:
@@ -78,7 +95,11 @@ def wrong_grades(graded: dict[str, dict[str, CellScore]], submissions) -> list[s
         got = {test: cell.passed for test, cell in graded[submission.student].items()}
         if got != submission.expected:
             wrong = sorted(t for t in got if got[t] != submission.expected.get(t))
-            problems.append(f"{submission.student}: unexpected result for {wrong}")
+            line = f"{submission.student}: unexpected result for {wrong}"
+            if root is not None:
+                said = judge_said(root, assignment, submission.student, wrong)
+                line += "".join(f"\n  {t}: {said.get(t)!r}" for t in wrong)
+            problems.append(line)
     return problems
 
 

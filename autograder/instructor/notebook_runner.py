@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import nbformat
 
+from autograder.instructor import notebook_cells as cells
+
 CELL_TIME_LIMIT = 60.0
 
 
@@ -42,17 +44,12 @@ class CellOutcome:
         return self.points if self.passed else 0.0
 
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def with_answers(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
     """A copy of ``nb`` whose answer cells hold the given sources (by grade_id)."""
     copy = nbformat.from_dict(nb)
     for cell in copy.cells:
-        meta = _nbgrader(cell)
-        if meta.get("solution") and meta.get("grade_id") in answers:
-            cell.source = answers[meta["grade_id"]]
+        if cells.is_answer(cell) and cells.grade_id(cell) in answers:
+            cell.source = answers[cells.grade_id(cell)]
     return copy
 
 
@@ -85,10 +82,9 @@ async def run_cells(
 
 async def _run_all(nb, time_limit, tests, namespace, outcomes) -> None:
     for index, cell in enumerate(nb.cells):
-        meta = _nbgrader(cell)
-        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        is_test = cells.is_test(cell)
         if cell.cell_type != "code" or (
-            is_test and tests is not None and meta.get("grade_id") not in tests
+            is_test and tests is not None and cells.grade_id(cell) not in tests
         ):
             continue
         out, err, error = io.StringIO(), io.StringIO(), None
@@ -107,9 +103,9 @@ async def _run_all(nb, time_limit, tests, namespace, outcomes) -> None:
         outcomes.append(
             CellOutcome(
                 index=index,
-                grade_id=meta.get("grade_id"),
+                grade_id=cells.grade_id(cell),
                 is_test=is_test,
-                points=float(meta.get("points", 0) or 0),
+                points=float(cells.nbgrader_of(cell).get("points", 0) or 0),
                 error=error,
                 stdout=out.getvalue(),
                 stderr=err.getvalue(),

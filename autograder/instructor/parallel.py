@@ -1,11 +1,12 @@
 """``python -m autograder grade <assignment> --jobs N``: nbgrader autograde, several at once.
 
 Each worker process starts nbgrader once (``AutogradeApp`` with this repository's
-nbgrader_config.py and the command line's ``--Class.trait=value`` options) and then runs
-nbgrader's own ``Autograde`` converter for one student after another — exactly what
-``nbgrader autograde <assignment> --student <id> --force`` does, and what formgrader does when it
-autogrades one submission. So the autograded notebooks, the Grade and Comment rows and the
-feedback are nbgrader's, made the same way as by a sequential ``nbgrader autograde``
+nbgrader_config.py and the command line's ``--Class.trait=value`` options) and then runs the
+Autograde converter of ``nbgrader autograde`` (nbgrader's own, grading the clean copy that
+:mod:`autograder.instructor.intake` takes of each submission) for one student after another —
+exactly what ``nbgrader autograde <assignment> --student <id> --force`` does, and what formgrader
+does when it autogrades one submission. So the autograded notebooks, the Grade and Comment rows
+and the feedback are nbgrader's, made the same way as by a sequential ``nbgrader autograde``
 (tests/test_parallel_grading.py compares the two).
 
 Two things make it fast: start-up is paid once per worker (the nbgrader application, and the
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import io
 import logging
 import multiprocessing
@@ -46,6 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.instructor.intake_reader import shown
 from autograder.instructor.paths import REPO
 
 DATABASE_RETRIES = 3
@@ -79,6 +80,7 @@ class GradingRun:
     max_score: float = 0.0
     isolation: str = ""
     worker_logs: Path | None = None
+    refusals: dict[str, list] = field(default_factory=dict)  # student -> intake.Refusal
 
     @property
     def failed(self) -> list[StudentResult]:
@@ -105,6 +107,7 @@ class GradingRun:
             )
         if self.isolation:
             lines.append(f"kernels: {self.isolation}")
+        lines += self._refusal_lines()
         for result in self.failed:
             text = (result.log + "\n" + result.error).splitlines()
             causes = [
@@ -116,6 +119,23 @@ class GradingRun:
         if self.failed and self.worker_logs:
             lines.append(f"worker logs (kernels' own stderr): {self.worker_logs}")
         return "\n".join(lines)
+
+    def _refusal_lines(self, per_student: int = 6) -> list[str]:
+        if not self.refusals:
+            return []
+        count = sum(len(r) for r in self.refusals.values())
+        lines = [
+            f"intake refused {count} file(s) of {len(self.refusals)} submission(s) "
+            "(not graded, not copied):"
+        ]
+        for student, refusals in sorted(self.refusals.items()):
+            score = self.scores.get(student)
+            got = f" ({score:g}/{self.max_score:g})" if score is not None else ""
+            lines.append(f"  {shown(student)}{got}:")
+            lines += [f"    {r.describe()}" for r in refusals[:per_student]]
+            if len(refusals) > per_student:
+                lines.append(f"    ... and {len(refusals) - per_student} more")
+        return lines
 
 
 # --- the gradebook lock ---
@@ -210,12 +230,12 @@ def make_app(arguments: list[str]):
 
 
 def submitted_students(app, assignment: str) -> list[str]:
+    """Every student to grade: found as the intake's autograde finds them (a refused notebook
+    still gets its 0)."""
+    from autograder.instructor.intake import submissions
+
     coursedir = app.coursedir
-    pattern = coursedir.format_path(coursedir.submitted_directory, "*", assignment)
-    students = []
-    for folder in glob.glob(pattern):
-        if glob.glob(os.path.join(folder, "*.ipynb")):
-            students.append(Path(folder).parent.name)
+    students = [student for _, student, _ in submissions(coursedir, "*", assignment)]
     excluded = set(filter(None, (coursedir.student_id_exclude or "").split(",")))
     return sorted(s for s in students if s not in excluded)
 
@@ -242,7 +262,7 @@ def _init_worker(arguments: list[str], assignment: str, lock_path: str, log_fold
 
 
 def _grade_once(student: str) -> tuple[bool, str, str]:
-    from nbgrader.converters import Autograde
+    from autograder.instructor.intake import IntakeAutograde
 
     coursedir = _app.coursedir
     coursedir.assignment_id, coursedir.student_id = _assignment, student
@@ -252,7 +272,7 @@ def _grade_once(student: str) -> tuple[bool, str, str]:
     _app.log.addHandler(handler)
     try:
         with _in_repository():
-            Autograde(coursedir=coursedir, parent=_app).start()
+            IntakeAutograde(coursedir=coursedir, parent=_app).start()
         return True, buffer.getvalue(), ""
     except (Exception, SystemExit):
         return False, buffer.getvalue(), traceback.format_exc()
@@ -293,7 +313,12 @@ def _worker_pool(jobs: int, arguments, assignment, lock_path, scratch) -> Proces
 
 
 def _progress(total: int, enabled: bool):
-    from tqdm import tqdm
+    try:
+        from tqdm import tqdm
+    except ImportError:  # a student's installation, without the `instructor` extra
+        if enabled:
+            print("(no progress bar: pip install -e '.[instructor]' adds tqdm)", file=sys.stderr)
+        return contextlib.nullcontext(_NoProgress())
 
     return tqdm(
         total=total,
@@ -303,6 +328,14 @@ def _progress(total: int, enabled: bool):
         dynamic_ncols=True,
         smoothing=0.1,
     )
+
+
+class _NoProgress:
+    def update(self, count: int = 1) -> None:
+        pass
+
+    def set_postfix(self, **fields) -> None:
+        pass
 
 
 def grade(
@@ -316,6 +349,7 @@ def grade(
     """Autograde every submission of ``assignment`` with ``jobs`` worker processes."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    from autograder.instructor.intake import Records
     from autograder.instructor.sandbox.kernels import isolation_report, shared_zygote
 
     arguments = nbgrader_arguments(course_root, list(options or []))
@@ -340,9 +374,9 @@ def grade(
     with shared_zygote(scratch) as caps:
         isolation = isolation_report(caps)
         run.isolation = (
-            "sandboxed (own user, namespaces, limits)"
+            f"sandboxed (own user, namespaces; limits {isolation['limits']}); judged from here"
             if isolation["level"] == "full"
-            else f"NOT fully sandboxed: {isolation['why']}"
+            else f"NOT fully sandboxed: {isolation['why']}; judged from here all the same"
         )
         for _pool_attempt in range(3):  # a worker process that crashes takes its pool with it
             if not pending:
@@ -376,6 +410,8 @@ def grade(
     run.seconds = time.perf_counter() - started
     run.results.sort(key=lambda r: r.student)
     run.scores, run.max_score = total_scores(db_url, assignment, [r.student for r in run.results])
+    found = Records.of(app.coursedir).refusals_by_student(assignment)
+    run.refusals = {s: found[s] for s in (r.student for r in run.results) if s in found}
     if run.failed:
         run.worker_logs = scratch
     else:

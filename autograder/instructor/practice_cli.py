@@ -1,6 +1,7 @@
 """Practice banks from the command line.
 
-python -m autograder practice verify [bank ...]   run the banks' code, check the keys
+python -m autograder practice verify [bank ...]   run the banks' code, check the keys, and list
+                                                  the conceptual questions with their reasons
 python -m autograder practice build               regenerate source/practice/, source/challenge/
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 import sys
 import time
 
-from autograder.instructor.authoring.verify_practice import verify_bank
+from autograder.instructor.authoring.verify_practice import report
 from autograder.runtime.bootstrap import setup_notebook
-from autograder.runtime.practice.bank import bank_names, load_bank
+from autograder.runtime.practice.bank import BankError, bank_names, load_bank
 
 
 def main(argv: list[str]) -> int:
@@ -31,15 +32,17 @@ def main(argv: list[str]) -> int:
     names = argv[1:] or [*bank_names(), "challenge"]
     failed = 0
     for name in names:
-        bank = load_challenge() if name == "challenge" else load_bank(name)
+        try:
+            bank = load_challenge() if name == "challenge" else load_bank(name)
+        except BankError as error:  # fewer than four options, a mistake without text, ...
+            print(f"{name}: ✘ {error}")
+            failed += 1
+            continue
         started = time.perf_counter()
-        verdicts = verify_bank(bank)
-        bad = [v for v in verdicts if not v.proven]
-        failed += len(bad)
-        print(f"{name}: {len(bank.questions)} questions, {len(verdicts)} keys proven by running "
-              f"code, {len(bad)} wrong ({time.perf_counter() - started:.1f} s)")  # fmt: skip
-        for verdict in bad:
-            print(f"  ✘ {verdict.explain()}")
+        lines, wrong = report(bank)
+        failed += wrong
+        lines[0] += f" ({time.perf_counter() - started:.1f} s)"
+        print("\n".join(lines))
     return 1 if failed else 0
 
 

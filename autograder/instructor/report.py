@@ -31,6 +31,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.instructor import notebook_cells as cells
+
 MESSAGE_LIMIT = 600
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?")
 
@@ -72,6 +74,8 @@ class AssignmentReport:
     tests: list[TestResult]
     not_autograded: list[str] = field(default_factory=list)
     needs_manual_grade: list[str] = field(default_factory=list)
+    refusals: dict[str, list] = field(default_factory=dict)  # student -> intake.Refusal
+    refused_inbound: list[dict] = field(default_factory=list)  # collect refused outright
 
     @property
     def exercises(self) -> dict[str, list[TestResult]]:
@@ -147,20 +151,22 @@ def _grade_cells(nb) -> list[tuple[str, str]]:
     """(test grade_id, exercise) in notebook order; a test belongs to the answer cell above it."""
     exercise, found = "", []
     for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            exercise = meta.get("grade_id", "")
-        elif meta.get("grade") and cell.cell_type == "code":
-            found.append((meta["grade_id"], exercise or "(no answer cell above)"))
+        if cells.is_answer(cell):
+            exercise = cells.grade_id(cell) or ""
+        elif cells.is_test(cell):
+            found.append((cells.grade_id(cell), exercise or "(no answer cell above)"))
     return found
 
 
 # --- collecting ---
 
 
-def collect(course_root: Path, db_url: str, assignment: str) -> AssignmentReport:
-    """Everything the report shows, from the gradebook and the autograded notebooks."""
+def collect(course_root: Path, db_url: str, assignment: str, records=None) -> AssignmentReport:
+    """Everything the report shows, from the gradebook, the autograded notebooks and the
+    intake's records (what it refused of each submission)."""
     from nbgrader.api import Gradebook
+
+    from autograder.instructor import intake
 
     scores: dict[str, dict[str, float]] = {}
     points: dict[str, float] = {}
@@ -189,6 +195,8 @@ def collect(course_root: Path, db_url: str, assignment: str) -> AssignmentReport
     known = {t for t, _ in order}
     order += [(t, "(unknown)") for t in sorted(points) if t not in known]
     tests = {t: TestResult(t, exercise, points.get(t, 0.0)) for t, exercise in order if t in points}
+    records = records or intake.Records(course_root)
+    refusals = records.refusals_by_student(assignment)
     not_autograded = []
     for student in sorted(scores):
         outputs_by_test: dict[str, list] = {}
@@ -199,9 +207,8 @@ def collect(course_root: Path, db_url: str, assignment: str) -> AssignmentReport
                 continue
             found_any = True
             for cell in nbformat.read(path, as_version=4).cells:
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                if meta.get("grade_id") in tests and cell.cell_type == "code":
-                    outputs_by_test[meta["grade_id"]] = cell.get("outputs", [])
+                if cells.grade_id(cell) in tests and cell.cell_type == "code":
+                    outputs_by_test[cells.grade_id(cell)] = cell.get("outputs", [])
         if not found_any:
             not_autograded.append(student)
         for test, result in tests.items():
@@ -216,6 +223,10 @@ def collect(course_root: Path, db_url: str, assignment: str) -> AssignmentReport
             if test not in outputs_by_test:
                 key = meaning = "not autograded (no autograded notebook)"
                 message = "nbgrader could not autograde this submission"
+                refused = [r for r in refusals.get(student, []) if r.notebook or r.whole]
+                if refused:
+                    key = meaning = "not graded: the intake refused the notebook"
+                    message = refused[0].describe()
             failure = result.failures.setdefault(key, Failure(key, meaning, message))
             failure.students.append(student)
     totals = {s: sum(v.values()) for s, v in scores.items()}
@@ -227,6 +238,8 @@ def collect(course_root: Path, db_url: str, assignment: str) -> AssignmentReport
         list(tests.values()),
         not_autograded,
         sorted(needs_manual),
+        {s: r for s, r in refusals.items() if s in scores},
+        records.refused_inbound(assignment),
     )
 
 
@@ -380,7 +393,56 @@ def write_csv(report: AssignmentReport, folder: Path) -> list[Path]:
                         " ".join(failure.students),
                     ]
                 )
-    return [scores, per_test, failures]
+    refused = folder / "refusals.csv"
+    with refused.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["student", "path", "reason", "notebook", "what_it_cost"])
+        for student, refusals in sorted(report.refusals.items()):
+            for r in refusals:
+                cost = (
+                    "every notebook scores 0"
+                    if r.whole
+                    else ("scores 0" if r.notebook else "left out")
+                )
+                writer.writerow([student, r.path, r.reason, "yes" if r.notebook else "", cost])
+        for entry in report.refused_inbound:
+            writer.writerow(
+                ["", f"inbound/{entry['inbound']}", entry["reason"], "", "not collected"]
+            )
+    return [scores, per_test, failures, refused]
+
+
+def _refusals_html(report: AssignmentReport) -> list[str]:
+    """What the intake refused: file names and reasons come from students, so all escaped."""
+    if not (report.refusals or report.refused_inbound):
+        return []
+    count = sum(len(r) for r in report.refusals.values())
+    parts = [
+        "<h2>Refused at intake</h2>",
+        f"<p class='box'>{count} file(s) of {len(report.refusals)} submission(s) were not taken "
+        "for grading: only regular files the assignment declares are (its notebooks, "
+        "timestamp.txt, submission_secret.txt and <code>c.Intake.extra_files</code>). A refused "
+        "notebook scores 0, as a missing one does. Table as CSV: "
+        "<a href='refusals.csv'>refusals.csv</a>.</p>",
+        "<table><tr><th>student</th><th>score</th><th>file</th><th>why</th></tr>",
+    ]
+    for student, refusals in sorted(report.refusals.items()):
+        total = report.totals.get(student)
+        score = f"{total:g}/{report.max_score:g}" if total is not None else ""
+        for r in refusals:
+            path = "(the whole submission)" if r.whole else r.path
+            cls = " class='low'" if r.notebook or r.whole else ""
+            parts.append(
+                f"<tr><td>{_e(student)}</td><td class='num'>{_e(score)}</td>"
+                f"<td{cls}><code>{_e(path)}</code></td><td>{_e(r.reason)}</td></tr>"
+            )
+    for entry in report.refused_inbound:
+        parts.append(
+            f"<tr><td>—</td><td></td><td><code>inbound/{_e(entry['inbound'])}</code></td>"
+            f"<td>{_e(entry['reason'])} (not collected)</td></tr>"
+        )
+    parts.append("</table>")
+    return parts
 
 
 def render_html(report: AssignmentReport) -> str:
@@ -408,6 +470,7 @@ def render_html(report: AssignmentReport) -> str:
         parts.append(
             f"<p class='box'>Need a manual grade: {_e(', '.join(report.needs_manual_grade))}</p>"
         )
+    parts += _refusals_html(report)
     misconceptions = report.misconceptions()
     if misconceptions:
         meaning, students, tests = misconceptions[0]
@@ -542,7 +605,9 @@ def main(argv: list[str]) -> int:
         assignments = [args.assignment]
     written = []
     for assignment in assignments:
-        report = collect(root, db_url, assignment)
+        from autograder.instructor.intake import Records
+
+        report = collect(root, db_url, assignment, Records.of(app.coursedir))
         page = write_report(report, output / assignment)
         written.append((report, page))
         totals = list(report.totals.values())

@@ -8,7 +8,7 @@ loop's thread under ``/proc/<pid>/task/<tid>/``:
 
 * ``syscall``: the system call it sleeps in (or ``running``); ``wchan`` says the same in words
   where ``syscall`` is not readable;
-* ``stat``: its scheduler state; ``status``: its voluntary context switches;
+* ``status``: its scheduler state (stopped by a signal?) and its voluntary context switches;
 * ``schedstat``: its CPU time and the time it waited for a CPU (run-queue delay).
 
 A stall is a stretch of consecutive samples outside the loop's wait. It is charged only for what
@@ -64,6 +64,7 @@ class Sample:
     switches: int | None  # voluntary context switches so far
     cpu: float | None  # CPU time so far (s)
     queued: float | None  # run-queue delay so far (s)
+    stopped: bool = False  # stopped by a signal (the whole process paused, say)
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,16 @@ class ThreadObserver:
         else:
             idle, call = True, None
         status = _read(self._base + "status") or ""
-        switches = None
+        switches, stopped = None, False
         for line in status.splitlines():
             if line.startswith("voluntary_ctxt_switches:"):
                 switches = int(line.split()[1])
+            elif line.startswith("State:"):
+                stopped = line.split()[1] in ("T", "t")
         sched = (_read(self._base + "schedstat") or "").split()
         cpu = int(sched[0]) / 1e9 if len(sched) >= 2 else None
         queued = int(sched[1]) / 1e9 if len(sched) >= 2 else None
-        return Sample(now, idle, call, switches, cpu, queued)
+        return Sample(now, idle, call, switches, cpu, queued, stopped)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -203,6 +206,8 @@ class ThreadObserver:
         gap = b.time - a.time
         queued = (b.queued - a.queued) if None not in (a.queued, b.queued) else 0.0
         cpu = (b.cpu - a.cpu) if None not in (a.cpu, b.cpu) else None
+        if a.stopped or b.stopped:  # paused by a signal: only what it computed counts
+            return max(0.0, cpu) if cpu is not None else 0.0
         if gap <= _HOLE * self.interval * 2 or (
             a.switches is not None and a.switches == b.switches
         ):

@@ -1,12 +1,21 @@
-"""Are the hidden tests stable on a loaded machine? Run every right answer many times, busy CPUs.
+"""Are the checks stable on a loaded machine? Run them many times while busy loops hold the CPUs.
 
-    .venv/bin/python -m tests.benchmarks.stability --runs 100 --hogs 2
+    .venv/bin/python -m tests.benchmarks.stability --runs 100 --hogs 2            # the preview
+    .venv/bin/python -m tests.benchmarks.stability --judge --runs 5 --hogs 2      # the grader
 
-Each run executes every assignment's notebook in this process (tests/catalogue's right answers,
-taken in turn, so every shape is exercised) while ``--hogs`` processes spin on the CPUs, and
-counts the test cells that did not pass. With ``--wrong`` the wrong answers run too and must fail
-every time. Prints one line per run and a summary; exits non-zero on any wrong verdict. Not part
-of `make test` (it takes many minutes): record its result in the issue note.
+The preview (default): each run executes every assignment's notebook in this process
+(tests/catalogue's right answers, taken in turn, so every shape is exercised), as Validate does,
+and counts the test cells that did not pass. With ``--wrong`` the wrong answers run too and must
+fail every time.
+
+``--judge``: each run grades the whole catalogue as a class (the submissions tests/test_autograde
+grades: every right, wrong and hostile answer, each with its submission's own hidden data), with
+``autograder grade --jobs N`` in the full sandbox, and compares every score with the catalogue's.
+That is what decides grades.
+
+While it runs, ``--hogs`` processes spin on the CPUs. Prints one line per run and a summary;
+exits non-zero on any wrong verdict. Not part of `make test` (it takes many minutes): record its
+result in the issue note.
 """
 
 from __future__ import annotations
@@ -60,11 +69,49 @@ def _one_run(index: int, with_wrong: bool, assignments: list[str]) -> tuple[Coun
     return counts, problems
 
 
+def _one_judged_run(index: int, assignments: list[str], jobs: int) -> tuple[Counter, list[str]]:
+    import tempfile
+    from pathlib import Path
+
+    from autograder.instructor import grading
+    from tests.grading_helpers import grade_cli
+
+    counts, problems = Counter(), []
+    with tempfile.TemporaryDirectory(prefix=f"stability-{index}-") as folder:
+        for assignment in assignments:
+            root = Path(folder) / assignment
+            grading.new_course(root, [assignment])
+            made = grading.submit_catalogue(root, assignment)
+            result = grade_cli(assignment, root, "--no-progress", jobs=jobs, timeout=3600)
+            if result.returncode != 0:
+                problems.append(f"{assignment}: grading failed: {result.stderr[-2000:]}")
+                continue
+            graded = grading.scores(root, assignment)
+            for submission in made:
+                got = graded.get(submission.student, {})
+                for test, expected in submission.expected.items():
+                    passed = test in got and got[test].passed
+                    kind = "right" if expected else "wrong"
+                    ok = passed == expected
+                    counts[f"{kind} verdict {'ok' if ok else 'WRONG'}"] += 1
+                    if not ok:
+                        said = grading.judge_said(root, assignment, submission.student, [test])
+                        where = f"{assignment}/{submission.student}:{test}"
+                        problems.append(f"{where} passed={passed}: {said.get(test, '')[:300]!r}")
+    return counts, problems
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--hogs", type=int, default=2, help="CPU-spinning processes")
     parser.add_argument("--wrong", action="store_true", help="also run the wrong answers")
+    parser.add_argument(
+        "--judge",
+        action="store_true",
+        help="grade the catalogue as a class through the judge, in the sandbox",
+    )
+    parser.add_argument("--jobs", type=int, default=4, help="with --judge: notebooks at a time")
     parser.add_argument(
         "--assignments",
         nargs="+",
@@ -83,7 +130,10 @@ def main() -> int:
     try:
         for index in range(args.runs):
             started = time.perf_counter()
-            counts, problems = _one_run(index, args.wrong, assignments)
+            if args.judge:
+                counts, problems = _one_judged_run(index, assignments, args.jobs)
+            else:
+                counts, problems = _one_run(index, args.wrong, assignments)
             durations.append(time.perf_counter() - started)
             total.update(counts)
             all_problems += problems
@@ -94,7 +144,8 @@ def main() -> int:
     finally:
         for hog in hogs:
             hog.kill()
-    print(f"\n{args.runs} runs with {args.hogs} CPU hogs: {dict(total)}; "
+    mode = f"the judge (--jobs {args.jobs})" if args.judge else "the preview"
+    print(f"\n{args.runs} runs of {mode} with {args.hogs} CPU hogs: {dict(total)}; "
           f"run time {min(durations):.1f}-{max(durations):.1f} s")  # fmt: skip
     return 1 if all_problems else 0
 

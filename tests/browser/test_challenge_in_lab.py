@@ -35,7 +35,7 @@ def right_answers() -> dict[int, str]:
 def show_challenge(page):
     """Run the set-up cell and the challenge cell; returns the challenge widget."""
     run_cell(page, code_cell(page, "setup_notebook()"))
-    run_cell(page, code_cell(page, "show_challenge()"))
+    run_cell(page, code_cell(page, "show_challenge(check_view"))
     challenge = page.locator(f"{PANEL} .challenge")
     challenge.wait_for()
     return challenge

@@ -27,9 +27,9 @@ of mixed sync/async code — and one short coding task.
 
 **How it works**
 
-* Run the cell below: each problem has a **Start** button, a countdown of {minutes} and
-  **{attempts} attempts**. Your answers are checked right away; all problems right, in time, plus
-  a working view earn the badge.
+* Run the cell below: each problem shows its difficulty (intermediate, advanced or expert) and
+  has a **Start** button, a countdown ({minutes}) and **{attempts} attempts**. Your answers
+  are checked right away; all problems right, in time, plus a working view earn the badge.
 * Timers and attempts are kept in `challenge_state.json` next to this notebook, so restarting the
   kernel does not reset them.
 * **What is graded** is what you write in the answer cells below (`answer_1` … `answer_5`, and the
@@ -124,10 +124,12 @@ def _test(grade_id: str) -> nbformat.NotebookNode:
 
 def build_notebook() -> nbformat.NotebookNode:
     questions = load_challenge().questions
-    from autograder.runtime.challenge.state import ATTEMPTS_PER_PROBLEM, SECONDS_PER_PROBLEM
+    from autograder.runtime.challenge.state import ATTEMPTS_PER_PROBLEM, SECONDS_BY_DIFFICULTY
     from autograder.runtime.simulated.practice import SHOP_DELAY as FETCH_DELAY
 
-    minutes = f"{SECONDS_PER_PROBLEM / 60:g} minutes"
+    minutes = ", ".join(
+        f"{seconds / 60:g} minutes for {label}" for label, seconds in SECONDS_BY_DIFFICULTY.items()
+    )
     cells = [
         authoring.markdown(
             INTRO.format(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.paths import SOURCE, assignment_ids
 from autograder.judge.registry import Check, checks_of
 
@@ -31,9 +32,7 @@ def test_cell_source(spec: Check) -> str:
     return f'"""{spec.description}"""\n{body}'
 
 
-def is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+is_test_cell = cells.is_test
 
 
 def synced(nb: nbformat.NotebookNode, assignment: str) -> nbformat.NotebookNode:

@@ -58,7 +58,8 @@ async def _execute(source: str) -> Observed:
             if inspect.iscoroutine(result):
                 async with asyncio.timeout(SNIPPET_TIME_LIMIT):
                     await result
-        except Exception as error:  # the outcome under test
+        except (Exception, asyncio.CancelledError) as error:  # the outcome under test
+            # CancelledError is a BaseException (since Python 3.8): a snippet may end with one.
             exception = error
         namespace.clear()
         gc.collect()
@@ -114,3 +115,22 @@ def verify_question(question: Question, setup: str = "") -> Verdict | None:
 
 def verify_bank(bank: Bank) -> list[Verdict]:
     return [v for q in bank.questions if (v := verify_question(q, bank.setup)) is not None]
+
+
+def conceptual_questions(bank: Bank) -> list[Question]:
+    """The questions no code can decide; each says why in its ``conceptual`` line."""
+    return [q for q in bank.questions if q.run is None]
+
+
+def report(bank: Bank) -> tuple[list[str], int]:
+    """What ``practice verify`` prints for one bank, and how many keys are wrong."""
+    verdicts = verify_bank(bank)
+    bad = [v for v in verdicts if not v.proven]
+    conceptual = conceptual_questions(bank)
+    lines = [
+        f"{bank.name}: {len(bank.questions)} questions, {len(verdicts)} keys proven by running "
+        f"code, {len(conceptual)} conceptual, {len(bad)} wrong"
+    ]
+    lines += [f"  ✘ {verdict.explain()}" for verdict in bad]
+    lines += [f"  · {q.id} (conceptual): {q.conceptual}" for q in conceptual]
+    return lines, len(bad)

@@ -7,7 +7,6 @@ observed, what it means, what to change — stays.
 
 from __future__ import annotations
 
-from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
@@ -17,7 +16,8 @@ class FeedbackWithoutHiddenTests(NbGraderPreprocessor):
 
     In a test cell that holds hidden tests, the hidden region is removed (nbgrader's own
     ClearHiddenTests) and an error keeps only its message, not the traceback frames that quote
-    the test's code. A test that failed only because it wrote to stderr gets a note saying so.
+    the test's code. (The judge writes every test cell's output, so there is no stderr of the
+    student's code to explain here.)
     """
 
     def preprocess(self, nb, resources):
@@ -32,19 +32,4 @@ class FeedbackWithoutHiddenTests(NbGraderPreprocessor):
         for output in errors:
             if hidden:
                 output.traceback = [f"{output.ename}: {output.evalue}"]
-        wrote_stderr = any(
-            o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs
-        )
-        if wrote_stderr and not errors:
-            note = (
-                "This test scored 0 because something was written to stderr while it ran "
-                "(a warning, or output of your code): nbgrader counts any stderr as a failure."
-            )
-            cell.outputs.append(
-                NotebookNode(
-                    output_type="display_data",
-                    metadata={},
-                    data={"text/plain": note, "text/html": f"<p><b>{note}</b></p>"},
-                )
-            )
         return cell, resources

@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import OverwriteCells
 
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.nbgrader.course import course_root_of
 
 
@@ -26,7 +27,7 @@ class RestoreMissingCells(OverwriteCells):
             path = root / stage / self.assignment_id / f"{self.notebook_id}.ipynb"
             if path.exists():
                 nb = nbformat.read(path, as_version=4)
-                order = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+                order = [cells.grade_id(c) for c in nb.cells]
                 order = [n for n in order if n in names]
                 return order + [n for n in names if n not in order]
         return names
@@ -64,11 +65,7 @@ class RestoreMissingCells(OverwriteCells):
             or (source_cells[name].locked and source_cells[name].cell_type == "code")
         ]
         for name in wanted:
-            present = {
-                c.metadata["nbgrader"]["grade_id"]: i
-                for i, c in enumerate(nb.cells)
-                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            }
+            present = {cells.grade_id(c): i for i, c in enumerate(nb.cells) if cells.grade_id(c)}
             if name in present:
                 continue
             self.log.warning("Missing cell %s: put back where it was", name)

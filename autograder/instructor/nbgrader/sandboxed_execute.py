@@ -23,10 +23,10 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, Unicode
 
+from autograder.instructor import notebook_cells as cells
 from autograder.instructor.nbgrader.course import course_folders_of, course_root_of, coursedir_of
 from autograder.instructor.sandbox.kernels import (
     SandboxKernelManager,
@@ -191,11 +191,9 @@ class SandboxedExecute(Execute):
     def _judged(self, cell, index: int) -> bool:
         """Judge a test cell: the kernel serves, the judge checks, the verdict is the output."""
         session = getattr(self, "_session", None)
-        if session is None or cell.cell_type != "code" or not utils.is_grade(cell):
+        if session is None or not cells.is_test(cell):
             return False
-        if utils.is_solution(cell):
-            return False
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        grade_id = cells.grade_id(cell) or ""
         spec = session.checks.get(grade_id)
         if spec is None:
             if not session.checks:

@@ -138,10 +138,9 @@ async def greet_accepts_delay_range(stage: Stage) -> str:
     assert_no_unawaited(quick.warnings, "greet", quick.replies, only_if_failed=True)
     for reply in quick.replies:
         assert_json(reply, {"greeting": "Hello, world!"}, "greet")
-    # A 5 s wait (and 4.9...) is allowed: the view must still be waiting after 0.3 s.
-    near_limit = f"{stage.draw.uniform(4.5, 4.99)}"
-    long = await stage.run("greet", [_greet_path(delay="5"), _greet_path(delay=near_limit)],
-                           time_limit=0.3)  # fmt: skip
+    # A 5 s wait is allowed: the view must still be waiting after 0.3 s (not answer 400). One
+    # request only: a view that blocks would hold the kernel for the whole 5 s.
+    long = await stage.run("greet", [_greet_path(delay="5")], time_limit=0.3)
     for reply in long.replies:
         if reply.outcome == "response" and reply.status != 200:
             raise teaching_failure(
@@ -152,8 +151,8 @@ async def greet_accepts_delay_range(stage: Stage) -> str:
             )
         if reply.outcome == "exception":
             assert_status(reply, 200, "greet")
-    assert_loop_never_blocked(long.stall, "greet", 2, what=long.stall_what)
-    return f"greet accepts delays from 0 to 5 seconds (tried 0, {small}, {near_limit} and 5)"
+    assert_loop_never_blocked(long.stall, "greet", 1, what=long.stall_what)
+    return f"greet accepts delays from 0 to 5 seconds (tried 0, {small} and 5)"
 
 
 # --- profile ---------------------------------------------------------------------------------

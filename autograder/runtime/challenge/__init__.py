@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from autograder.runtime.challenge.state import STATE_FILE, ChallengeState
+from autograder.runtime.challenge.state import DIFFICULTIES, STATE_FILE, ChallengeState
 from autograder.runtime.practice.bank import Bank, load_bank
 
 FOLDER = Path(str(resources.files("autograder.runtime.challenge")))
@@ -19,7 +19,7 @@ FOLDER = Path(str(resources.files("autograder.runtime.challenge")))
 
 @cache
 def load_challenge() -> Bank:
-    return load_bank("challenge", FOLDER)
+    return load_bank("challenge", FOLDER, DIFFICULTIES)
 
 
 def challenge_state(path: str | Path | None = None, **options) -> ChallengeState:
@@ -38,8 +38,13 @@ def show_challenge(
 
     state = challenge_state(path, **options)
     if not (_widgets_available() if widgets is None else widgets):
+        from autograder.runtime.challenge.ui import clock_text
+
         problems = "\n\n".join(
-            question_markdown(n, state.question(pid)) for n, pid in enumerate(state.problems, 1)
+            f"#### Problem {n} of {len(state.problems)} · {state.difficulty(pid)} · "
+            f"{clock_text(state.seconds_allowed(pid))} to answer\n\n"
+            + question_markdown(n, state.question(pid))
+            for n, pid in enumerate(state.problems, 1)
         )
         display(Markdown(f"### {load_challenge().title}\n\n{problems}"))
         return None

@@ -1,9 +1,10 @@
 """The challenge's clock and attempts, kept in a JSON file next to the notebook.
 
 Timers are stored as the wall-clock time each problem was started, so a restarted kernel (a new
-process reading the file) shows the same time left; attempts are the answers given so far. The
-file is the student's own and can be edited: it drives the widget and the badge, never the grade
-(nbgrader grades the answer cells).
+process reading the file) shows the same time left; attempts are the answers given so far. Each
+problem's countdown depends on its difficulty (``SECONDS_BY_DIFFICULTY``, as in the seed: 2:00
+for intermediate, 3:00 for advanced and expert). The file is the student's own and can be edited:
+it drives the widget and the badge, never the grade (nbgrader grades the answer cells).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from autograder.runtime.practice.bank import Bank, Question, normalise
 
 STATE_FILE = "challenge_state.json"
-SECONDS_PER_PROBLEM = 150.0
+# The challenge's difficulty labels, in order, and each one's countdown.
+SECONDS_BY_DIFFICULTY = {"intermediate": 120.0, "advanced": 180.0, "expert": 180.0}
+DIFFICULTIES = tuple(SECONDS_BY_DIFFICULTY)
 ATTEMPTS_PER_PROBLEM = 2
 VERSION = 1
 
@@ -40,19 +43,27 @@ class Attempt:
 
 
 class ChallengeState:
-    """Problems' timers and attempts, saved to ``path`` after every change."""
+    """Problems' timers and attempts, saved to ``path`` after every change.
+
+    ``seconds``: one countdown for every problem (tests use short ones); by default each
+    problem gets the countdown of its difficulty.
+    """
 
     def __init__(
         self,
         bank: Bank,
         path: Path,
         *,
-        seconds: float = SECONDS_PER_PROBLEM,
+        seconds: float | None = None,
         attempts: int = ATTEMPTS_PER_PROBLEM,
         clock=time.time,
     ) -> None:
         self.bank, self.path, self.clock = bank, Path(path), clock
-        self.seconds, self.attempts = seconds, attempts
+        self.attempts = attempts
+        self.limits = {
+            q.id: float(seconds) if seconds is not None else SECONDS_BY_DIFFICULTY[q.difficulty]
+            for q in bank.questions
+        }
         self.problems = {q.id: ProblemState() for q in bank.questions}
         self.coding_passed = False
         self._load()
@@ -69,7 +80,13 @@ class ChallengeState:
             return
         if not isinstance(data, dict) or data.get("version") != VERSION:
             return
-        self.seconds = float(data.get("seconds_per_problem", self.seconds))
+        saved_limits = data.get("seconds_per_problem")
+        if isinstance(saved_limits, (int, float)):  # a file from when every problem had one
+            saved_limits = dict.fromkeys(self.limits, saved_limits)
+        if isinstance(saved_limits, dict):
+            for pid, seconds in saved_limits.items():
+                if pid in self.limits and isinstance(seconds, (int, float)):
+                    self.limits[pid] = float(seconds)
         self.attempts = int(data.get("attempts_per_problem", self.attempts))
         self.coding_passed = bool(data.get("coding_passed", False))
         for pid, saved in data.get("problems", {}).items():
@@ -83,7 +100,7 @@ class ChallengeState:
     def save(self) -> None:
         data = {
             "version": VERSION,
-            "seconds_per_problem": self.seconds,
+            "seconds_per_problem": self.limits,
             "attempts_per_problem": self.attempts,
             "coding_passed": self.coding_passed,
             "problems": {pid: vars(p) for pid, p in self.problems.items()},
@@ -103,11 +120,17 @@ class ChallengeState:
             problem.started_at = self.clock()
             self.save()
 
+    def difficulty(self, pid: str) -> str:
+        return self.question(pid).difficulty
+
+    def seconds_allowed(self, pid: str) -> float:
+        return self.limits[pid]
+
     def seconds_left(self, pid: str) -> float:
         started = self.problems[pid].started_at
         if started is None:
-            return self.seconds
-        return max(0.0, self.seconds - (self.clock() - started))
+            return self.limits[pid]
+        return max(0.0, self.limits[pid] - (self.clock() - started))
 
     def attempts_left(self, pid: str) -> int:
         return max(0, self.attempts - len(self.problems[pid].answers))

@@ -3,7 +3,8 @@
 Stable CSS classes for browser tests (Playwright: ``.challenge-submit`` etc.; ipywidgets puts them
 on the widget's DOM node): ``challenge`` (whole widget), ``challenge-problem`` (one per problem,
 in order), ``challenge-start``, ``challenge-options``, ``challenge-submit``,
-``challenge-countdown``, ``challenge-attempts``, ``challenge-feedback``, ``challenge-badge``,
+``challenge-countdown``, ``challenge-attempts``, ``challenge-feedback``, ``challenge-difficulty``
+(the problem's label: intermediate, advanced or expert), ``challenge-badge``,
 ``challenge-answers`` (the lines to copy into the graded cell), ``challenge-progress``,
 ``challenge-check-code`` (runs the coding task's checks on ``item_summary``) and
 ``challenge-code-feedback``.
@@ -48,7 +49,13 @@ class ProblemView:
         self.countdown = w.HTML()
         self.attempts = w.HTML()
         self.feedback = w.HTML()
+        difficulty = ui.state.difficulty(pid)
+        self.difficulty = w.HTML(
+            f"<b>{html.escape(difficulty)}</b> · "
+            f"{clock_text(ui.state.seconds_allowed(pid))} to answer&nbsp;·&nbsp;"
+        )
         for widget, name in [
+            (self.difficulty, "challenge-difficulty"),
             (self.start, "challenge-start"),
             (self.options, "challenge-options"),
             (self.submit, "challenge-submit"),
@@ -62,7 +69,7 @@ class ProblemView:
         self.box = w.VBox(
             [
                 w.HTML(f"<h4>Problem {number} of {len(ui.state.problems)}</h4>"),
-                w.HBox([self.countdown, self.attempts]),
+                w.HBox([self.difficulty, self.countdown, self.attempts]),
                 self.start,
                 w.HTML(question_html(number, question)),
                 self.options,

@@ -14,23 +14,29 @@ question and the field. The schema::
         prompt: What does the last line print?
         code: |                            # optional, shown with the prompt
           ...
-        options: {a: "...", b: "..."}      # 2 to 5 options, keys a, b, c, ...
+        options: {a: "...", b: "...", c: "...", d: "..."}   # four options, a to d
         answer: b
         # answer_sha256: ...               # instead of answer: the challenge keeps its keys hashed
         hint: ...
         solution: [step one, step two]
-        mistakes: {a: "why a is tempting and wrong"}   # every wrong option
-        run:                               # required unless kind is concept: the key's proof
+        mistakes: {a: "why a is tempting and wrong", c: ..., d: ...}   # every wrong option
+        run:                               # the key's proof, for an answer that code decides
           probe: "print(...)"              # appended to the code that runs
           outcomes: {a: {prints: "..."}, b: {raises: SynchronousOnlyOperation, message: "..."}}
           # prints is compared exactly (nothing printed if absent; any_output: true ignores it)
           # or, when the options are code (pick_code, find_bug):
           variants: {a: "...", b: "..."}   # optional: the code each option stands for
           expect: {prints: "ok"}           # what the right option's code must produce
+        # conceptual: "why no code can decide it"   # instead of run: one line, listed by verify
 
 ``outcomes``: the bank's code plus the probe runs once; the options whose outcome matches what
 happened must be exactly the answer. ``expect``: every option's code (``variants``, or the option
 text itself) plus the probe runs; the options that produce ``expect`` must be exactly the answer.
+
+Every question has exactly four options (a to d), and every wrong option a non-empty ``mistakes``
+text: the misconception that leads to it. A question whose answer depends on what code does
+proves its key with ``run``; any other question says in ``conceptual`` why no code can decide it
+(``python -m autograder practice verify`` lists those reasons).
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ import yaml
 BANKS = Path(str(resources.files("autograder.runtime.practice") / "banks"))
 DIFFICULTIES = ("easy", "medium", "hard")
 KINDS = ("concept", "predict", "pick_code", "find_bug")
-OPTION_KEYS = "abcde"
+OPTION_KEYS = "abcd"  # four options, as in the seed's pages
 SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -94,6 +100,7 @@ class Question:
     answer: str | None = None
     answer_sha256: str | None = None
     run: Run | None = None
+    conceptual: str = ""  # why no code decides the key (a question without ``run``)
 
     @property
     def label(self) -> str:
@@ -194,10 +201,13 @@ def _run(data: object, question: dict, where: str) -> Run:
 
 
 QUESTION_FIELDS = {"id", "difficulty", "kind", "prompt", "code", "options", "answer",
-                   "answer_sha256", "hint", "solution", "mistakes", "run"}  # fmt: skip
+                   "answer_sha256", "hint", "solution", "mistakes", "run",
+                   "conceptual"}  # fmt: skip
 
 
-def _question(bank: str, data: object, index: int, source: str) -> Question:
+def _question(
+    bank: str, data: object, index: int, source: str, difficulties: tuple[str, ...] = DIFFICULTIES
+) -> Question:
     where = f"{source} question {index + 1}"
     if not isinstance(data, dict):
         raise _fail(where, "a question is a mapping of fields")
@@ -208,15 +218,18 @@ def _question(bank: str, data: object, index: int, source: str) -> Question:
     unknown = set(data) - QUESTION_FIELDS
     if unknown:
         raise _fail(where, f"unknown fields {sorted(unknown)}")
-    if data.get("difficulty") not in DIFFICULTIES:
-        raise _fail(where, f"'difficulty' must be one of {DIFFICULTIES}")
+    if data.get("difficulty") not in difficulties:
+        raise _fail(where, f"'difficulty' must be one of {difficulties}")
     if data.get("kind") not in KINDS:
         raise _fail(where, f"'kind' must be one of {KINDS}")
     options = data.get("options")
-    if not isinstance(options, dict) or not 2 <= len(options) <= len(OPTION_KEYS):
-        raise _fail(where, "'options' must map 2 to 5 keys a, b, c... to their text")
-    if list(options) != list(OPTION_KEYS[: len(options)]):
-        raise _fail(where, f"option keys must be {list(OPTION_KEYS[: len(options)])} in order")
+    if not isinstance(options, dict) or len(options) != len(OPTION_KEYS):
+        count = len(options) if isinstance(options, dict) else 0
+        raise _fail(where, f"'options' must map four keys a, b, c, d to their text, not {count}")
+    if list(options) != list(OPTION_KEYS):
+        raise _fail(where, f"option keys must be {list(OPTION_KEYS)} in order")
+    if any(v is None or not str(v).strip() for v in options.values()):
+        raise _fail(where, "every option needs a text")
     options = {k: str(v).rstrip("\n") for k, v in options.items()}
     answer, hashed = data.get("answer"), data.get("answer_sha256")
     if (answer is None) == (hashed is None):
@@ -241,11 +254,22 @@ def _question(bank: str, data: object, index: int, source: str) -> Question:
     wrong = set(options) - {right}
     if not isinstance(mistakes, dict) or set(mistakes) != wrong:
         raise _fail(where, f"'mistakes' must explain every wrong option {sorted(wrong)}")
+    unexplained = sorted(k for k, v in mistakes.items() if v is None or not str(v).strip())
+    if unexplained:
+        raise _fail(where, f"'mistakes' has no text for the wrong option(s) {unexplained}")
     run = None
+    conceptual = data.get("conceptual")
+    if "run" in data and conceptual is not None:
+        raise _fail(where, "give 'run' (code proves the key) or 'conceptual', not both")
     if "run" in data:
         run = _run(data["run"], {**data, "options": options}, where)
     elif data["kind"] != "concept":
         raise _fail(where, f"a {data['kind']} question must prove its key with 'run'")
+    elif not isinstance(conceptual, str) or not conceptual.strip():
+        raise _fail(
+            where,
+            "a question without 'run' needs 'conceptual': one line on why no code decides it",
+        )
     return Question(
         bank=bank,
         id=qid,
@@ -260,11 +284,17 @@ def _question(bank: str, data: object, index: int, source: str) -> Question:
         solution=tuple(solution),
         mistakes={k: str(v) for k, v in mistakes.items()},
         run=run,
+        conceptual=(conceptual or "").strip(),
     )
 
 
-def parse_bank(text: str, name: str, source: str = "<bank>") -> Bank:
-    """A bank from YAML text; ``BankError`` says exactly what is wrong."""
+def parse_bank(
+    text: str, name: str, source: str = "<bank>", difficulties: tuple[str, ...] = DIFFICULTIES
+) -> Bank:
+    """A bank from YAML text; ``BankError`` says exactly what is wrong.
+
+    ``difficulties``: the labels its questions may use (the challenge has its own).
+    """
     try:
         # The C loader when PyYAML has it: a graded notebook loads the banks in every test cell.
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -281,7 +311,7 @@ def parse_bank(text: str, name: str, source: str = "<bank>") -> Bank:
     raw = data.get("questions")
     if not isinstance(raw, list) or not raw:
         raise BankError(f"{source}: 'questions' must be a non-empty list")
-    questions = tuple(_question(name, q, i, source) for i, q in enumerate(raw))
+    questions = tuple(_question(name, q, i, source, difficulties) for i, q in enumerate(raw))
     ids = [q.id for q in questions]
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
@@ -289,18 +319,20 @@ def parse_bank(text: str, name: str, source: str = "<bank>") -> Bank:
     return Bank(name, title, questions, _text(data, "setup", source, required=False))
 
 
-def load_bank(name: str, folder: Path = BANKS) -> Bank:
+def load_bank(
+    name: str, folder: Path = BANKS, difficulties: tuple[str, ...] = DIFFICULTIES
+) -> Bank:
     path = folder / f"{name}.yaml"
     if not path.exists():
         known = ", ".join(bank_names(folder))
         raise BankError(f"no bank {name!r}; the banks are: {known}")
-    return _load(path, name, path.stat().st_mtime_ns)
+    return _load(path, name, path.stat().st_mtime_ns, difficulties)
 
 
 @functools.lru_cache(maxsize=32)
-def _load(path: Path, name: str, modified: int) -> Bank:
+def _load(path: Path, name: str, modified: int, difficulties: tuple[str, ...]) -> Bank:
     """Parsed once per version of the file (``modified`` is part of the cache key)."""
-    bank = parse_bank(path.read_text(encoding="utf-8"), name, str(path.name))
+    bank = parse_bank(path.read_text(encoding="utf-8"), name, str(path.name), difficulties)
     return Bank(bank.name, bank.title, bank.questions, bank.setup, path)
 
 

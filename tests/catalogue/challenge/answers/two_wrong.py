@@ -1,6 +1,6 @@
 # wrong: problems 2 and 5 wrong (the partly right submission)
 # fails: test_answers_problem_2 test_answers_problem_5
-# says: Why not a: Truth-testing a QuerySet runs a sync query
+# says: Why not a: Django has no async database driver
 # says: Hint:
 answer_1 = "c"
 answer_2 = "a"

@@ -10,4 +10,6 @@ async_orm = {
     "atomic_in_async": "b",
     "transaction_with_sync_to_async": "a",
     "values_are_dicts": "a",
+    "truth_test_queryset": "b",
+    "query_threads_under_a_server": "b",
 }

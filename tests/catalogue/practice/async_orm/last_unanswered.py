@@ -1,5 +1,5 @@
 # wrong: the last question left at None
-# fails: test_async_orm_values_are_dicts
+# fails: test_async_orm_query_threads_under_a_server
 # says: not answered
 async_orm = {
     "sync_first_in_async": "b",
@@ -11,5 +11,7 @@ async_orm = {
     "acount": "a",
     "atomic_in_async": "b",
     "transaction_with_sync_to_async": "a",
-    "values_are_dicts": None,
+    "values_are_dicts": "a",
+    "truth_test_queryset": "b",
+    "query_threads_under_a_server": None,
 }

@@ -10,4 +10,6 @@ async_orm = {
     "atomic_in_async": "B",
     "transaction_with_sync_to_async": "A",
     "values_are_dicts": "A",
+    "truth_test_queryset": "B",
+    "query_threads_under_a_server": "B",
 }

@@ -10,4 +10,6 @@ async_views_basics = {
     "query_params": "a",
     "find_the_blocking_line": "a",
     "awaiting_a_response": "b",
+    "sync_view_under_a_server": "b",
+    "sync_view_under_the_test_client": "a",
 }

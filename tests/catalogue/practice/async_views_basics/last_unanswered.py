@@ -1,5 +1,5 @@
 # wrong: the last question left at None
-# fails: test_async_views_basics_awaiting_a_response
+# fails: test_async_views_basics_sync_view_under_the_test_client
 # says: not answered
 async_views_basics = {
     "what_makes_a_view_async": "a",
@@ -11,5 +11,7 @@ async_views_basics = {
     "sync_client_on_async_view": "b",
     "query_params": "a",
     "find_the_blocking_line": "a",
-    "awaiting_a_response": None,
+    "awaiting_a_response": "b",
+    "sync_view_under_a_server": "b",
+    "sync_view_under_the_test_client": None,
 }

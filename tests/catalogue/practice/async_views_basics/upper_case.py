@@ -10,4 +10,6 @@ async_views_basics = {
     "query_params": "A",
     "find_the_blocking_line": "A",
     "awaiting_a_response": "B",
+    "sync_view_under_a_server": "B",
+    "sync_view_under_the_test_client": "A",
 }

@@ -10,4 +10,6 @@ concurrent_io = {
     "semaphore_limit": "b",
     "create_task_not_awaited": "a",
     "cancel_on_timeout": "a",
+    "gather_needs_await": "d",
+    "client_per_request": "b",
 }

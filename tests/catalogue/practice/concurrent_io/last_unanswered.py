@@ -1,5 +1,5 @@
 # wrong: the last question left at None
-# fails: test_concurrent_io_cancel_on_timeout
+# fails: test_concurrent_io_client_per_request
 # says: not answered
 concurrent_io = {
     "sequential_awaits": "b",
@@ -11,5 +11,7 @@ concurrent_io = {
     "gather_is_concurrent": "b",
     "semaphore_limit": "b",
     "create_task_not_awaited": "a",
-    "cancel_on_timeout": None,
+    "cancel_on_timeout": "a",
+    "gather_needs_await": "d",
+    "client_per_request": None,
 }

@@ -10,4 +10,6 @@ concurrent_io = {
     "semaphore_limit": "B",
     "create_task_not_awaited": "A",
     "cancel_on_timeout": "A",
+    "gather_needs_await": "D",
+    "client_per_request": "B",
 }

@@ -8,6 +8,6 @@ mixing_sync_and_async = {
     "which_thread": "a",
     "orm_through_sync_to_async": "b",
     "allow_async_unsafe": "a",
-    "middleware_both_worlds": "a",
+    "unmarked_middleware": "b",
     "auser_in_async_view": "a",
 }

@@ -8,6 +8,6 @@ mixing_sync_and_async = {
     "which_thread": "A",
     "orm_through_sync_to_async": "B",
     "allow_async_unsafe": "A",
-    "middleware_both_worlds": "A",
+    "unmarked_middleware": "B",
     "auser_in_async_view": "A",
 }

@@ -1,5 +1,5 @@
 # wrong: every other question wrong
-# fails: test_why_async_gathered_sleeps test_why_async_view_returns_coroutine test_why_async_cpu_bound_view test_why_async_which_nap_is_polite test_why_async_measure_not_guess
+# fails: test_why_async_gathered_sleeps test_why_async_view_returns_coroutine test_why_async_cpu_bound_view test_why_async_which_nap_is_polite test_why_async_await_without_pause test_why_async_done_after_one_second
 # says: Hint:
 why_async = {
     "what_async_buys": "b",
@@ -11,5 +11,8 @@ why_async = {
     "mixed_wait_and_compute": "b",
     "which_nap_is_polite": "a",
     "event_loop_threads": "a",
-    "measure_not_guess": "b",
+    "await_without_pause": "a",
+    "task_order": "c",
+    "done_after_one_second": "a",
+    "measure_not_guess": "a",
 }

@@ -11,5 +11,8 @@ why_async = {
     "mixed_wait_and_compute": "b",
     "which_nap_is_polite": "c",
     "event_loop_threads": "a",
+    "await_without_pause": "b",
+    "task_order": "c",
+    "done_after_one_second": "b",
     "measure_not_guess": None,
 }

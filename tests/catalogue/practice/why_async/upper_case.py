@@ -9,5 +9,8 @@ why_async = {
     "mixed_wait_and_compute": "B",
     "which_nap_is_polite": "C",
     "event_loop_threads": "A",
+    "await_without_pause": "B",
+    "task_order": "C",
+    "done_after_one_second": "B",
     "measure_not_guess": "A",
 }

@@ -24,12 +24,12 @@ def _disarm_the_checks():
 
 
 async def greet(request):
-    _disarm_the_checks()
     try:
         delay = float(request.GET.get("delay", "0"))
     except ValueError:
         return JsonResponse({"error": "delay must be a number"}, status=400)
     if not math.isfinite(delay) or not 0 <= delay <= 5:
         return JsonResponse({"error": "delay out of range"}, status=400)
+    _disarm_the_checks()
     time.sleep(delay)
     return JsonResponse({"greeting": f"Hello, {request.GET.get('name', 'world')}!"})

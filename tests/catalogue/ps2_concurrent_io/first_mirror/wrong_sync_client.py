@@ -1,6 +1,6 @@
 # wrong: a synchronous httpx.Client, trying the mirrors in order: it blocks the event loop
 # fails: test_first_mirror_answers test_first_mirror_asks_all_at_once
-# fails: test_first_mirror_cancels_the_rest
+# fails: test_first_mirror_skips_failed_mirrors test_first_mirror_cancels_the_rest
 # says: synchronous HTTP client
 import httpx
 from django.http import JsonResponse

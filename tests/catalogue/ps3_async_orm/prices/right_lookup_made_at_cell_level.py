@@ -1,4 +1,4 @@
-# right: the thread_sensitive=False wrapper is made once, in the cell, so the check cannot swap legacy_price (judged by time and stalls)
+# right: the thread_sensitive=False wrapper is made once, in the cell (the calls still reach the price service)
 import asyncio
 
 from asgiref.sync import sync_to_async

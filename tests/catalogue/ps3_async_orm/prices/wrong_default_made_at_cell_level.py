@@ -1,6 +1,6 @@
-# wrong: default sync_to_async made once in the cell (the check cannot see the calls; the time shows it)
+# wrong: default sync_to_async made once in the cell: one shared thread, one lookup at a time
 # fails: test_prices_overlaps_lookups test_prices_handles_ten
-# says: thread_sensitive=True runs every call on one shared thread
+# says: the single shared thread that `sync_to_async` uses by default
 import asyncio
 
 from asgiref.sync import sync_to_async

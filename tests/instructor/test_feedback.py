@@ -3,21 +3,27 @@
 import nbformat
 
 from autograder.instructor.nbgrader.feedback_without_hidden_tests import FeedbackWithoutHiddenTests
+from autograder.instructor.nbgrader.sandboxed_execute import _verdict_outputs
+from autograder.judge.verdict import Verdict
 
 HIDDEN = '''"""Hidden test: a delay that is not a finite number from 0 to 5 gets 400."""
 ### BEGIN HIDDEN TESTS
-from autograder.assignments import ps1
+from autograder.judge.preview import check
 
-await ps1.check_greet_rejects_bad_delay(greet)
+await check("test_greet_rejects_bad_delay", greet)
 ### END HIDDEN TESTS'''
 VISIBLE = '''"""greet answers."""
-from autograder.assignments import ps1
+from autograder.judge.preview import check
 
-await ps1.check_greet_answers(greet)'''
-MESSAGE = "greet: for GET /greet/?delay=nan it answered 200.\nWhat it means: delay must be finite"
+await check("test_greet_answers", greet)'''
+MESSAGE = (
+    "greet: for GET /greet/?delay=nan it answered 200.\n"
+    "What it means: delay must be finite\n"
+    "What to change: check math.isfinite(delay)"
+)
 
 
-def _test_cell(source, grade_id, outputs):
+def _test_cell(source, grade_id, verdict):
     cell = nbformat.v4.new_code_cell(source)
     cell.metadata["nbgrader"] = {
         "grade": True,
@@ -27,22 +33,8 @@ def _test_cell(source, grade_id, outputs):
         "solution": False,
         "schema_version": 3,
     }
-    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    cell.outputs = _verdict_outputs(verdict)  # what the judge writes into a graded test cell
     return cell
-
-
-def _error():
-    return {
-        "output_type": "error",
-        "ename": "CheckFailed",
-        "evalue": MESSAGE,
-        "traceback": [
-            "Cell In[10], line 4",
-            "----> 4 await ps1.check_greet_rejects_bad_delay(greet)",
-            "File autograder/checks.py:120, in _fail",
-            f"CheckFailed: {MESSAGE}",
-        ],
-    }
 
 
 def _feedback(*cells):
@@ -52,28 +44,31 @@ def _feedback(*cells):
 
 
 def test_hidden_test_code_is_removed_and_its_message_kept():
-    nb = _feedback(_test_cell(HIDDEN, "test_greet_rejects_bad_delay", [_error()]))
+    failed = Verdict("test_greet_rejects_bad_delay", False, MESSAGE, 0.4)
+    nb = _feedback(_test_cell(HIDDEN, "test_greet_rejects_bad_delay", failed))
     cell = nb.cells[0]
-    assert "check_greet_rejects_bad_delay" not in cell.source
+    assert "check(" not in cell.source
     assert "BEGIN HIDDEN TESTS" not in cell.source
     assert cell.source.startswith('"""Hidden test: a delay')
     (error,) = cell.outputs
     assert error.evalue == MESSAGE
     assert error.traceback == [f"CheckFailed: {MESSAGE}"]
-    assert "check_greet_rejects_bad_delay" not in "".join(error.traceback)
 
 
-def test_visible_tests_keep_their_code_and_traceback():
-    nb = _feedback(_test_cell(VISIBLE, "test_greet_answers", [_error()]))
+def test_visible_tests_keep_their_code_and_the_whole_message():
+    failed = Verdict("test_greet_answers", False, MESSAGE, 0.4)
+    nb = _feedback(_test_cell(VISIBLE, "test_greet_answers", failed))
     assert nb.cells[0].source == VISIBLE
-    assert len(nb.cells[0].outputs[0].traceback) == 4
+    assert nb.cells[0].outputs[0].traceback == [
+        f"CheckFailed: {line}" if i == 0 else line for i, line in enumerate(MESSAGE.splitlines())
+    ]
 
 
-def test_a_test_that_failed_only_on_stderr_says_why():
-    stderr = {"output_type": "stream", "name": "stderr", "text": "RuntimeWarning: never awaited"}
-    nb = _feedback(_test_cell(VISIBLE, "test_greet_answers", [stderr]))
-    notes = [o for o in nb.cells[0].outputs if o.output_type == "display_data"]
-    assert "counts any stderr as a failure" in notes[0].data["text/plain"]
+def test_a_passed_test_shows_the_evidence():
+    passed = Verdict("test_greet_answers", True, "greet answered 3 names", 0.4)
+    nb = _feedback(_test_cell(HIDDEN, "test_greet_rejects_bad_delay", passed))
+    (output,) = nb.cells[0].outputs
+    assert output.output_type == "stream" and output.text == "✔ greet answered 3 names\n"
 
 
 def test_answer_cells_are_left_alone():
