@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "demo_project.catalog",
     "demo_project.upstream",
+    "demo_project.ops",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +96,31 @@ DATABASES = {
         },
     }
 }
+
+# Production-style database settings from the environment (lesson 8 starts servers with them):
+# DEMO_PROJECT_POSTGRES names a PostgreSQL database in libpq's key=value form, e.g.
+# "host=/tmp/pg port=5432 dbname=demo user=lesson"; DEMO_PROJECT_CONN_MAX_AGE keeps connections
+# open for that many seconds (Django's default, 0, closes them at the end of each request); and
+# DEMO_PROJECT_DB_POOL=<largest size> gives PostgreSQL a connection pool (Django 5.1+).
+if os.environ.get("DEMO_PROJECT_POSTGRES"):
+    _postgres = dict(item.split("=", 1) for item in os.environ["DEMO_PROJECT_POSTGRES"].split())
+    DEMO_PROJECT_EPHEMERAL_DB = False
+    DATABASES["default"] = {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": _postgres.get("dbname", "demo"),
+        "USER": _postgres.get("user", ""),
+        "PASSWORD": _postgres.get("password", ""),
+        "HOST": _postgres.get("host", ""),
+        "PORT": _postgres.get("port", ""),
+        "OPTIONS": {},
+    }
+    if os.environ.get("DEMO_PROJECT_DB_POOL"):
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ["DEMO_PROJECT_DB_POOL"]),
+            "timeout": 10,  # seconds a request waits for a free connection before failing
+        }
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DEMO_PROJECT_CONN_MAX_AGE", "0"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -31,7 +31,14 @@ SERVER_START_TIMEOUT_SECONDS = 20
 def subprocess_env(**overrides: str) -> dict[str, str]:
     """This process's environment, minus anything that would change how demo_project behaves."""
     env = dict(os.environ)
-    for name in ("DEMO_PROJECT_DB", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_DEBUG"):
+    for name in (
+        "DEMO_PROJECT_DB",
+        "DEMO_PROJECT_POSTGRES",
+        "DEMO_PROJECT_CONN_MAX_AGE",
+        "DEMO_PROJECT_DB_POOL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DJANGO_DEBUG",
+    ):
         env.pop(name, None)
     env["DJANGO_SETTINGS_MODULE"] = "demo_project.settings"
     env["PYTHONUNBUFFERED"] = "1"
@@ -155,6 +162,62 @@ def test_demo_project_db_names_a_lasting_database(tmp_path):
     assert report["ephemeral"] is False
     assert Path(report["database"]) == database
     assert database.exists()
+
+
+# Production-style database settings from the environment (lesson 8)
+
+SHOW_DATABASE = """
+import json, django
+django.setup()
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(json.dumps({
+    "engine": database["ENGINE"].rsplit(".", 1)[-1],
+    "name": str(database["NAME"]),
+    "user": database.get("USER"),
+    "host": database.get("HOST"),
+    "port": database.get("PORT"),
+    "conn_max_age": database["CONN_MAX_AGE"],
+    "pool": database.get("OPTIONS", {}).get("pool"),
+    "ephemeral": settings.DEMO_PROJECT_EPHEMERAL_DB,
+}))
+"""
+
+
+def database_settings(**env: str) -> dict:
+    result = run_python("-c", SHOW_DATABASE, env=subprocess_env(**env))
+    assert result.returncode == 0, output_of(result)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_default_database_is_sqlite_without_persistent_connections():
+    database = database_settings()
+    assert (database["engine"], database["conn_max_age"], database["pool"]) == ("sqlite3", 0, None)
+    assert database["ephemeral"] is True
+
+
+def test_demo_project_postgres_names_a_postgresql_database():
+    database = database_settings(
+        DEMO_PROJECT_POSTGRES="host=/tmp/lesson-pg port=5433 dbname=shop user=lesson"
+    )
+    assert database == {
+        "engine": "postgresql",
+        "name": "shop",
+        "user": "lesson",
+        "host": "/tmp/lesson-pg",
+        "port": "5433",
+        "conn_max_age": 0,
+        "pool": None,
+        "ephemeral": False,
+    }
+
+
+def test_persistent_connections_and_the_pool_come_from_the_environment():
+    postgres = "host=/tmp/lesson-pg dbname=shop user=lesson"
+    assert database_settings(DEMO_PROJECT_CONN_MAX_AGE="60")["conn_max_age"] == 60
+    pooled = database_settings(DEMO_PROJECT_POSTGRES=postgres, DEMO_PROJECT_DB_POOL="4")
+    assert pooled["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert pooled["conn_max_age"] == 0
 
 
 # A real server: uvicorn serving demo_project.asgi over HTTP

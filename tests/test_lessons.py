@@ -78,3 +78,78 @@ def test_a_process_a_notebook_leaves_running_is_found():
     finally:
         for line in left:
             os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+# Lesson 8's practice exercises have check cells. Run each check on the exercise's worked solution
+# (taken from the lesson's own "Worked solution" block) and on a wrong answer, in one kernel: the
+# solution must get only ✔ lines, the wrong answer at least one ✘ naming the promise it broke.
+
+LESSON_8 = REPO / "notebooks" / "08_async_django_in_production.ipynb"
+WORKED_SOLUTION = re.compile(r"<summary>Worked solution</summary>\s*```python\n(.*?)```", re.S)
+CHECK_CELL = re.compile(r"# Question (\d): check")
+WRONG_ANSWERS = {
+    # POST only, and cacheable
+    "1": (
+        "from django.views.decorators.http import require_POST\n\n\n"
+        "@require_POST\n"
+        "async def remove_item(request, item_id):\n"
+        '    return JsonResponse({"removed": item_id})\n',
+        ["POST and DELETE are answered with 200", "never cached"],
+    ),
+    # never caches
+    "2": (
+        "async def author_count(request):\n"
+        '    return JsonResponse({"authors": await Author.objects.acount(), "cached": False})\n',
+        ["second answer", 'the count is cached under "author-count"'],
+    ),
+    # a test that only checks the answer passes for the sequential and the blocking view too
+    "3": (
+        "class PricesTests(SimpleTestCase):\n"
+        "    together = True\n"
+        "    blocking = False\n\n"
+        "    async def test_answer(self):\n"
+        "        view = make_prices(fake_price, together=self.together, blocking=self.blocking)\n"
+        '        response = await view(arf.get("/prices/"))\n'
+        "        self.assertEqual(json.loads(response.content), EXPECTED_PRICES)\n",
+        ["fails for the wrong view (SequentialPricesTests)", "(BlockingPricesTests)"],
+    ),
+}
+PROMISES_PER_CHECK = {"1": 5, "2": 4, "3": 3}
+
+
+def _verdicts(cell) -> list[str]:
+    return [line for line in stream(cell, "stdout").splitlines() if line[:1] in "✔✘"]
+
+
+def test_08_practice_checks_pass_the_worked_solutions_and_catch_wrong_answers():
+    lesson = read_notebook(LESSON_8)
+    code_cells = [cell for cell in lesson.cells if cell.cell_type == "code"]
+    (practice_setup,) = [c for c in code_cells if c.source.startswith("# Practice set-up")]
+    provided = [c for c in code_cells if re.match(r"# Question \d: provided", c.source)]
+    cells = [lesson.cells[0], practice_setup, *provided]
+    runs = []  # (question, "right" or "wrong", index of its check cell)
+    last_solution = None
+    for cell in lesson.cells:
+        if cell.cell_type == "markdown" and (found := WORKED_SOLUTION.search(cell.source)):
+            last_solution = found[1]
+        elif cell.cell_type == "code" and (check := CHECK_CELL.match(cell.source)):
+            question = check[1]
+            for kind, answer in (("right", last_solution), ("wrong", WRONG_ANSWERS[question][0])):
+                cells.append(nbformat.v4.new_code_cell(answer))
+                cells.append(nbformat.v4.new_code_cell(cell.source))
+                runs.append((question, kind, len(cells) - 1))
+    assert [question for question, _, _ in runs] == ["1", "1", "2", "2", "3", "3"]
+
+    nb = execute(nbformat.v4.new_notebook(cells=cells, metadata=lesson.metadata), timeout=120)
+    for cell in nb.cells:
+        assert not errors(cell), f"{errors(cell)[0].ename}: {errors(cell)[0].evalue}\n{cell.source}"
+        assert stream(cell, "stderr") == "", stream(cell, "stderr")
+    for question, kind, index in runs:
+        verdicts = _verdicts(nb.cells[index])
+        if kind == "right":
+            assert verdicts and all(v.startswith("✔") for v in verdicts), (question, verdicts)
+            assert len(verdicts) == PROMISES_PER_CHECK[question], (question, verdicts)
+        else:
+            failed = "\n".join(v for v in verdicts if v.startswith("✘"))
+            for promise in WRONG_ANSWERS[question][1]:
+                assert promise in failed, (question, promise, verdicts)

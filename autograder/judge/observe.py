@@ -183,6 +183,20 @@ class ThreadObserver:
             found.append(Stall(stretch, charged, _what(kinds)))
         return found
 
+    def asleep_for(self) -> float:
+        """How long the thread has slept in one blocking system call (the same call in every
+        sample up to the latest), outside the loop's wait; 0 when it is not asleep so now."""
+        samples = self.samples
+        if not samples or samples[-1].idle or samples[-1].call is None:
+            return 0.0
+        last = samples[-1]
+        number, since = last.call.split()[0], last.time
+        for sample in reversed(samples):
+            if sample.idle or sample.call is None or sample.call.split()[0] != number:
+                break
+            since = sample.time
+        return last.time - since
+
     def longest_stall(self, start: float = 0.0, end: float = float("inf")) -> float:
         return max((s.seconds for s in self.stalls(start, end, above=0.0)), default=0.0)
 

@@ -69,6 +69,10 @@ def _legacy_prices_at(path: str):
             os.environ[LEGACY_ENV] = previous
 
 
+def _interrupt_this_process() -> None:
+    os.kill(os.getpid(), serve.UNBLOCK_SIGNAL)  # handled in the main thread, where the loop runs
+
+
 async def check(grade_id: str, *views: object, namespace: dict | None = None) -> None:
     """Run the check ``grade_id`` on this notebook now (the views are named for readability).
 
@@ -91,9 +95,9 @@ async def check(grade_id: str, *views: object, namespace: dict | None = None) ->
         ):
             serving = serve.session(
                 socket_path, namespace, spec.views, constants=dict(spec.constants),
-                values=spec.values,
+                values=spec.values, clear_cache=spec.clear_cache,
             )  # fmt: skip
-            async with serving:
+            async with serving as app:
                 with LoopProbe(socket_path) as probe:
                     stage = Stage(
                         client=client,
@@ -104,6 +108,7 @@ async def check(grade_id: str, *views: object, namespace: dict | None = None) ->
                         draw=Draw(PREVIEW_SEED).child(grade_id),
                         preview=True,
                         loop_thread=str(threading.get_native_id()),
+                        interrupt=_interrupt_this_process if app.guarded else None,
                     )
                     verdict = await judge(spec, stage)
     finally:

@@ -54,6 +54,11 @@ class LoopProbe:
         # a blocked kernel (which is interrupted next); the thread ends when it is answered.
         self._stop.set()
 
+    def waiting(self) -> float:
+        """How long the ping in flight has waited for its answer (0 when none waits)."""
+        sent = self._sent
+        return 0.0 if sent is None else max(0.0, time.perf_counter() - sent)
+
     def pending(self, start: float, end: float) -> list[tuple[float, float]]:
         """The pings that were waiting for an answer at some moment between start and end."""
         found = [(s, a) for s, a in self.pings if a >= start and s <= end]

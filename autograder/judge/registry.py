@@ -18,6 +18,7 @@ MODULES = {
     "ps1_async_views": "autograder.judge.assignments.ps1",
     "ps2_concurrent_io": "autograder.judge.assignments.ps2",
     "ps3_async_orm": "autograder.judge.assignments.ps3",
+    "ps4_production": "autograder.judge.assignments.ps4",
     "challenge": "autograder.judge.assignments.challenge",
     "practice": "autograder.judge.assignments.practice",
 }
@@ -36,6 +37,8 @@ class Check:
     # Provided names the kernel puts back to these values while it serves (a "try it" cell that
     # changed MIRRORS must not change the grade).
     constants: tuple[tuple[str, object], ...] = ()
+    # Django's default cache is emptied in the kernel before the check (it needs cold entries).
+    clear_cache: bool = False
 
     @property
     def served(self) -> tuple[str, ...]:
@@ -47,13 +50,13 @@ _CHECKS: dict[str, dict[str, Check]] = {}
 
 
 def check(assignment: str, grade_id: str, points: int, *, views=(), values=(), hidden=False,
-          constants: dict | None = None):  # fmt: skip
+          constants: dict | None = None, clear_cache: bool = False):  # fmt: skip
     """Declare a check (see the module docstring)."""
 
     def register(function):
         description = (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else ""
         add(Check(assignment, grade_id, points, function, tuple(views), tuple(values), hidden,
-                  description, tuple((constants or {}).items())))  # fmt: skip
+                  description, tuple((constants or {}).items()), clear_cache))  # fmt: skip
         return function
 
     return register

@@ -36,6 +36,7 @@ from autograder.judge.probe import LoopProbe
 from autograder.judge.registry import Check, checks_of
 from autograder.judge.stage import Stage
 from autograder.judge.verdict import Verdict, judge
+from autograder.runtime.serve import UNBLOCK_SIGNAL
 from autograder.runtime.services import SERVICES_ENV
 from autograder.runtime.simulated.practice import calm_routes
 
@@ -92,7 +93,9 @@ class GradingSession:
         return (
             "await __import__('autograder.runtime.serve', fromlist=['serve']).serve("
             f"{self.views_socket!r}, {list(spec.views)!r}, {token!r}, "
-            f"{json.loads(json.dumps(dict(spec.constants)))!r}, {list(spec.values)!r})"
+            f"{json.loads(json.dumps(dict(spec.constants)))!r}, {list(spec.values)!r}"
+            + (", clear_cache=True" if spec.clear_cache else "")
+            + ")"
         )
 
     def judge_cell(self, spec: Check, kernel_pid: int, run_in_kernel: Callable[[str], None],
@@ -118,7 +121,8 @@ class GradingSession:
     async def _judge(self, spec: Check, token: str, pid: int, serving_ended: threading.Event):
         client = ViewClient(self.views_socket)
         try:
-            if not await self._wait_for_session(client, token, serving_ended):
+            serving = await self._wait_for_session(client, token, serving_ended)
+            if not serving:
                 return Verdict(spec.grade_id, False, _not_served(spec), 0.0)
             with ThreadObserver(pid) as observer, LoopProbe(self.views_socket) as probe:
                 stage = Stage(
@@ -132,6 +136,10 @@ class GradingSession:
                     draw=self.draw.child(spec.grade_id),
                     preview=False,
                     loop_thread=_namespace_tid(pid),
+                    # The kernel's own word: if it lies, the signal's default action ends it.
+                    interrupt=(lambda: _signal(pid, UNBLOCK_SIGNAL))
+                    if serving.get("guarded")
+                    else None,
                 )
                 verdict = await judge(spec, stage)
             await self._end_session(client, pid, serving_ended)
@@ -140,17 +148,19 @@ class GradingSession:
         finally:
             await client.aclose()
 
-    async def _wait_for_session(self, client: ViewClient, token: str, ended) -> bool:
+    async def _wait_for_session(self, client: ViewClient, token: str, ended) -> dict | None:
+        """The kernel's description of the serving session, once it is ``token``'s."""
         deadline = time.perf_counter() + SERVE_START_LIMIT
         while time.perf_counter() < deadline and not ended.is_set():
             if os.path.exists(self.views_socket):  # noqa: ASYNC240 (one stat, no I/O wait)
                 try:
-                    if (await client.control("session", time_limit=1.0)).get("token") == token:
-                        return True
+                    found = await client.control("session", time_limit=1.0)
+                    if found.get("token") == token:
+                        return found
                 except Exception:  # noqa: BLE001 (not up yet, or an old server: try again)
                     pass
             await asyncio.sleep(0.01)
-        return False
+        return None
 
     async def _end_session(self, client: ViewClient, pid: int, ended: threading.Event) -> None:
         try:
@@ -170,6 +180,13 @@ class GradingSession:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def _not_served(spec: Check) -> str:

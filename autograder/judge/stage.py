@@ -14,11 +14,13 @@ A check is written once against a :class:`Stage` and runs in two places:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from autograder.judge.client import Reply, Request, ViewClient
+from autograder.judge.client import Reply, Request, Stream, ViewClient
 from autograder.judge.data import Draw
 from autograder.judge.database import KernelDatabase
 from autograder.judge.observe import Stall, ThreadObserver
@@ -37,6 +39,7 @@ class Run:
     stall: float = 0.0
     stalls: list[Stall] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    streams: list[Stream] = field(default_factory=list)  # runs of :meth:`Stage.stream`
 
     @property
     def reply(self) -> Reply:
@@ -67,10 +70,14 @@ class Stage:
         draw: Draw,
         preview: bool,
         loop_thread: str | None = None,
+        interrupt: Callable[[], None] | None = None,
     ) -> None:
         self.client, self.services, self.observer, self.probe = client, services, observer, probe
         self.database, self.draw, self.preview = database, draw, preview
         self.loop_thread = loop_thread  # the loop thread's id as the kernel's clients report it
+        # Sends the kernel the signal that breaks a blocked loop (None: the kernel has no guard).
+        self.interrupt = interrupt
+        self.unblocked = 0  # how often it was sent
         self._kinds: dict[str, dict] = {}
 
     # --- what the notebook holds -----------------------------------------------------------------
@@ -97,25 +104,81 @@ class Stage:
 
     # --- the views -------------------------------------------------------------------------------
 
-    async def run(self, view: str, requests: Sequence[Request | str],
-                  time_limit: float = 10.0) -> Run:  # fmt: skip
-        """Send every request to ``view`` at the same time and observe what happens."""
+    async def run(self, view: str, requests: Sequence[Request | str], time_limit: float = 10.0,
+                  unblock_after: float | None = None) -> Run:  # fmt: skip
+        """Send every request to ``view`` at the same time and observe what happens.
+
+        ``unblock_after``: when the loop's thread has slept that long in one blocking call and
+        not answered the probe meanwhile, break the block (the view that blocked raises
+        ``LoopBlocked`` where it waits; see :mod:`autograder.runtime.serve`), as often as it
+        blocks again. For checks whose mistakes block the loop for good, such as a
+        ``threading.Lock`` held across an ``await``.
+        """
         batch = [r if isinstance(r, Request) else Request(r) for r in requests]
         started = time.perf_counter()
-        replies = await asyncio.gather(
-            *(self.client.send(view, request, time_limit) for request in batch)
-        )
-        ended = time.perf_counter()
-        run = Run(view, list(replies), started, ended - started)
+        with self._unblocking(unblock_after):
+            replies = await asyncio.gather(
+                *(self.client.send(view, request, time_limit) for request in batch)
+            )
+        run = Run(view, list(replies), started, time.perf_counter() - started)
+        await self._observed(run)
+        return run
+
+    async def stream(self, view: str, requests: Sequence[Request | str], time_limit: float = 10.0,
+                     stop_after: int | None = None,
+                     unblock_after: float | None = None) -> Run:  # fmt: skip
+        """Like :meth:`run`, but read each answer as a client reads a stream (``Run.streams``:
+        when each chunk and each Server-Sent Event arrived); with ``stop_after`` the client
+        hangs up after that many events (or at ``time_limit``), as a browser tab that closes."""
+        batch = [r if isinstance(r, Request) else Request(r) for r in requests]
+        started = time.perf_counter()
+        with self._unblocking(unblock_after):
+            streams = await asyncio.gather(
+                *(self.client.read_stream(view, r, time_limit, stop_after) for r in batch)
+            )
+        run = Run(view, [s.reply for s in streams], started, time.perf_counter() - started)
+        run.streams = list(streams)
+        await self._observed(run)
+        return run
+
+    @contextlib.contextmanager
+    def _unblocking(self, after: float | None) -> Iterator[None]:
+        if after is None or self.interrupt is None:
+            yield
+            return
+        stop = threading.Event()
+
+        def stuck() -> bool:
+            # Asleep in one blocking call (a lock, a sleep, a sync read) and deaf to the probe;
+            # a loop that only lacks a CPU (a loaded machine) is running, not asleep.
+            if self.observer.observable:
+                return self.observer.asleep_for() > after and self.probe.waiting() > after
+            return self.probe.waiting() > 5 * after
+
+        def watch() -> None:  # a thread: in a preview the blocked loop is this one's too
+            while not stop.wait(0.05):
+                if stuck():
+                    self.interrupt()
+                    self.unblocked += 1
+                    stop.wait(after)  # the loop may turn again before it blocks again
+
+        threading.Thread(target=watch, name="judge-unblock", daemon=True).start()
+        try:
+            yield
+        finally:
+            stop.set()  # not joined: in a preview, joining would block the loop it watches
+
+    async def _observed(self, run: Run) -> None:
+        """What the loop did while ``run`` went on, and the warnings the kernel caught."""
+        ended = run.started + run.elapsed
         # A little slack at the end: a block that ends the view is seen by the next sample.
         await asyncio.sleep(self.probe.interval * 2)
-        run.stalls = self.stalls(started, ended + self.probe.interval * 2)
+        run.stalls = self.stalls(run.started, ended + self.probe.interval * 2)
         run.stall = max((s.seconds for s in run.stalls), default=0.0)
         try:
             run.warnings = (await self.client.control("warnings")).get("warnings", [])
         except (OSError, ValueError, TimeoutError, Exception):  # noqa: B014 (a dead kernel says nothing)
             run.warnings = []
-        return run
 
     def stalls(self, start: float, end: float) -> list[Stall]:
         """The loop's stalls: for every ping that waited, what the loop's thread did meanwhile."""

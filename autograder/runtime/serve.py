@@ -17,6 +17,11 @@ process); only the client is elsewhere.
 * Requests under ``/__autograder/`` describe the served names (defined? async?), report values
   the notebook holds (the practice answers), the warnings raised meanwhile ("coroutine ... was
   never awaited") and end a serving session (``done``).
+* While it serves, a view that blocks the event loop for good (a ``threading.Lock`` held across
+  an ``await``, a ``queue.Queue().get()`` on the loop's thread) can be broken out of: the judge
+  sends :data:`UNBLOCK_SIGNAL`, and when the loop has not turned for a while the handler raises
+  :class:`LoopBlocked` where the view waits, so the view fails (with the line it blocked at) and
+  the kernel serves on. A signal while the loop turns does nothing.
 * :func:`serve` is what the grader runs in the kernel at a test cell's turn: serve these views
   until the judge says done. The server itself stays up between sessions (starting uvicorn costs
   more than a check).
@@ -33,7 +38,10 @@ import gc
 import inspect
 import json
 import os
+import signal
 import tempfile
+import threading
+import time
 import traceback
 import warnings
 from collections.abc import AsyncIterator, Iterable
@@ -48,6 +56,42 @@ VIEW_HEADER = "X-Autograder-View"
 OUTCOME_HEADER = "X-Autograder-Outcome"
 CONTROL = "/__autograder/"
 SESSION_LIMIT = 300.0  # a serving session ends by itself after this long (the judge is gone)
+UNBLOCK_SIGNAL = signal.SIGUSR1
+BEAT = 0.05  # the guard's heartbeat on the loop (seconds)
+STUCK = 0.5  # a loop that has not turned for this long is blocked: the signal raises
+
+
+class LoopBlocked(RuntimeError):
+    """Raised where a view had blocked the event loop, when the grader broke the block."""
+
+
+class _LoopGuard:
+    """A heartbeat on the loop and a handler of UNBLOCK_SIGNAL that raises only when it stopped."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.last = loop, time.monotonic()
+        self.previous = signal.signal(UNBLOCK_SIGNAL, self._handle)
+        self._timer = loop.call_later(BEAT, self._beat)
+
+    @classmethod
+    def install(cls) -> _LoopGuard | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None  # signal handlers live in the main thread only
+        return cls(asyncio.get_running_loop())
+
+    def _beat(self) -> None:
+        self.last = time.monotonic()
+        self._timer = self.loop.call_later(BEAT, self._beat)
+
+    def _handle(self, signum, frame) -> None:
+        stuck = time.monotonic() - self.last
+        if stuck > STUCK:
+            self.last = time.monotonic()  # one raise per block
+            raise LoopBlocked(f"this line had blocked the event loop for {stuck:.1f} s")
+
+    def remove(self) -> None:
+        self._timer.cancel()
+        signal.signal(UNBLOCK_SIGNAL, self.previous)
 
 
 def _frames(error: BaseException) -> list[list]:
@@ -124,6 +168,7 @@ class NotebookViews(ASGIHandler):
         self.done = asyncio.Event()
         self.token = ""  # names the current serving session (the judge waits for its own)
         self.caught: list = []  # warnings.catch_warnings(record=True) of the serving session
+        self.guarded = False  # a loop guard answers UNBLOCK_SIGNAL during this session
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "lifespan":
@@ -193,7 +238,7 @@ class NotebookViews(ASGIHandler):
             body = {"warnings": [f"{w.category.__name__}: {w.message}" for w in self.caught]}
             self.caught.clear()
         elif action == "session":
-            body = {"token": self.token, "names": sorted(self.names)}
+            body = {"token": self.token, "names": sorted(self.names), "guarded": self.guarded}
         elif action == "done":
             self.done.set()
             body = {"done": True}
@@ -271,16 +316,21 @@ async def _server_at(path: str) -> _Server:
 
 @contextlib.asynccontextmanager
 async def session(path: str, namespace: dict, views: Iterable[str], token: str = "",
-                  constants: dict | None = None,
-                  values: Iterable[str] = ()) -> AsyncIterator[NotebookViews]:  # fmt: skip
+                  constants: dict | None = None, values: Iterable[str] = (),
+                  clear_cache: bool = False) -> AsyncIterator[NotebookViews]:  # fmt: skip
     """Serve ``views`` (names in ``namespace``) at ``path`` for the duration of the block.
 
     ``constants`` are provided names put back to their documented values meanwhile; ``values``
-    are names whose values the client may read (answers that are data, not views).
+    are names whose values the client may read (answers that are data, not views);
+    ``clear_cache`` empties Django's default cache first (a check that needs cold entries).
     """
     saved = {name: namespace.get(name, _MISSING) for name in constants or {}}
     namespace.update(constants or {})
     try:
+        if clear_cache:
+            from django.core.cache import caches
+
+            await caches["default"].aclear()
         async with _serving(path, namespace, views, values, token) as app:
             yield app
     finally:
@@ -308,24 +358,28 @@ async def _serving(path: str, namespace: dict, views: Iterable[str], values: Ite
             warnings.simplefilter("ignore")
             gc.collect()  # what earlier cells left to collect (and its warnings) is not the view's
         gc.disable()  # a collection pause is not the view's doing; collect between requests instead
+    guard = _LoopGuard.install() if views else None
+    app.guarded = guard is not None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         app.caught = caught
         try:
             yield app
         finally:
-            app.names, app.token = frozenset(), ""
+            app.names, app.token, app.guarded = frozenset(), "", False
+            if guard is not None:
+                guard.remove()
             if gc_was_enabled:
                 gc.enable()
 
 
 async def serve(path: str, views: Iterable[str], token: str = "", constants: dict | None = None,
                 values: Iterable[str] = (), namespace: dict | None = None,
-                limit: float = SESSION_LIMIT) -> None:  # fmt: skip
+                limit: float = SESSION_LIMIT, clear_cache: bool = False) -> None:  # fmt: skip
     """Serve ``views`` at ``path`` until the client says done (what the grader runs in a kernel)."""
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    async with session(path, namespace, views, token, constants, values) as app:
+    async with session(path, namespace, views, token, constants, values, clear_cache) as app:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(app.done.wait(), limit)
 

@@ -3,7 +3,8 @@
 For "try it" cells in lessons and assignments. It prints the status and the body (or the
 exception the view raised), how long it took, anything the view printed, and any warning it
 caused, such as "coroutine ... was never awaited", which would otherwise surface on stderr in
-some later cell. It never raises because of the view.
+some later cell. A streaming response is read as a client reads it: each part is printed when
+it arrives, with the time since the request. It never raises because of the view.
 """
 
 from __future__ import annotations
@@ -53,7 +54,9 @@ async def try_view(view: Callable, request: str | HttpRequest, *, json_body: obj
             if inspect.iscoroutine(response):
                 response.close()  # returned without await: close it so Python does not warn
                 response = "a coroutine"
-            gc.collect()  # coroutines dropped without await warn when collected: now, not later
+            streaming = isinstance(response, HttpResponseBase) and response.streaming
+            if not streaming:  # (a stream is read first: a collection would delay its parts)
+                gc.collect()  # coroutines dropped without await warn when collected: now
     for line in out.getvalue().splitlines() + [
         f"[stderr] {x}" for x in err.getvalue().splitlines()
     ]:
@@ -62,6 +65,19 @@ async def try_view(view: Callable, request: str | HttpRequest, *, json_body: obj
         print(f"{label} raised {type(error).__name__}: {error}")
     elif response == "a coroutine":
         print(f"{label} returned a coroutine, not a response (a missing await?)")
+    elif streaming:
+        print(f"{label} -> {response.status_code} {response.get('Content-Type', '')}, streaming "
+              f"(the view returned after {elapsed:.2f} s)")  # fmt: skip
+        with warnings.catch_warnings(record=True) as streamed:
+            warnings.simplefilter("always")
+            try:
+                async for part in response:
+                    print(f"  {time.perf_counter() - started:5.2f} s  {part!r}")
+            except Exception as exc:  # what the stream raised is what this cell shows
+                print(f"  the stream raised {type(exc).__name__}: {exc}")
+            print(f"  the stream ended after {time.perf_counter() - started:.2f} s")
+            gc.collect()
+        caught.extend(streamed)
     elif isinstance(response, HttpResponseBase):
         body = getattr(response, "content", b"").decode(errors="replace")
         print(f"{label} -> {response.status_code} {body}  ({elapsed:.2f} s)")

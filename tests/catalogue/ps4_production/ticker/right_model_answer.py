@@ -1,0 +1,27 @@
+# right: an async generator: the price, the event, then asyncio.sleep(TICK) (the model answer)
+import asyncio
+import json
+import re
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+
+async def ticker(request):
+    """`count` events with the book's price, one every TICK; stops when the client leaves."""
+    isbn = request.GET.get("isbn", "")
+    count = request.GET.get("count", "")
+    if not re.fullmatch(r"[0-9]{13}", isbn):
+        return JsonResponse({"error": "isbn must be 13 digits"}, status=400)
+    if not re.fullmatch(r"[0-9]{1,2}", count) or not 1 <= int(count) <= 20:
+        return JsonResponse({"error": "count must be a whole number from 1 to 20"}, status=400)
+
+    async def events():
+        for number in range(int(count)):
+            if number:
+                await asyncio.sleep(TICK)
+            price = await price_of(isbn)
+            yield f"data: {json.dumps({'isbn': isbn, 'price': price})}\n\n"
+
+    return StreamingHttpResponse(
+        events(), content_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

@@ -1,0 +1,29 @@
+# wrong: catches CancelledError in the generator and carries on: the stream outlives its client
+# fails: test_ticker_stops_when_client_leaves
+# says: The generator caught it and went on
+import asyncio
+import json
+import re
+
+from django.http import JsonResponse, StreamingHttpResponse
+
+
+async def ticker(request):
+    isbn = request.GET.get("isbn", "")
+    count = request.GET.get("count", "")
+    if not re.fullmatch(r"[0-9]{13}", isbn):
+        return JsonResponse({"error": "isbn must be 13 digits"}, status=400)
+    if not re.fullmatch(r"[0-9]{1,2}", count) or not 1 <= int(count) <= 20:
+        return JsonResponse({"error": "count must be from 1 to 20"}, status=400)
+
+    async def events():
+        for number in range(int(count)):
+            try:
+                if number:
+                    await asyncio.sleep(TICK)
+            except asyncio.CancelledError:
+                pass  # "a tick is a tick": keep the stream going
+            price = await price_of(isbn)
+            yield f"data: {json.dumps({'isbn': isbn, 'price': price})}\n\n"
+
+    return StreamingHttpResponse(events(), content_type="text/event-stream")
