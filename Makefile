@@ -1,6 +1,8 @@
 # Async Django, Hands-On. Two commands do all the set-up (see README.md):
 #   make demo   virtual environment, release/, the example class autograded, feedback, grade table
 #   make test   virtual environment, then the whole test suite
+# and one for contributors while they work:
+#   make check  lint and the fast tests (about two minutes)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,14 +19,23 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # More options for `make lab`, e.g. LAB_ARGS="--port=9999".
 LAB_ARGS ?=
 
-.PHONY: help install install-hub demo test test-grading lab release lint clean hub hub-test
+# pytest-xdist workers. Most tests wait on kernels, servers and browsers rather than compute, so
+# two workers share two cores well. `--dist loadscope` keeps a module's tests in one worker, so a
+# module's graded class or server is built once. (`--dist loadgroup` does not group with pytest 9
+# and xdist 3.8: every test went its own way and each built the fixture again.) Timing checks
+# judge by ratios and overlaps that hold on a busy machine.
+JOBS ?= 2
+
+.PHONY: help install install-hub demo test check test-versions lab release lint clean hub hub-test
 
 help:
 	@echo "make demo          set up, then autograde the example class and print the grade table"
-	@echo "make test          set up, then run the whole test suite"
+	@echo "make test          set up, then run the whole test suite (JOBS=2 workers)"
+	@echo "make check         lint and the fast tests: what to run before every commit"
 	@echo "make lab           JupyterLab for students on http://127.0.0.1:8888"
 	@echo "make release       regenerate release/ from source/ (nbgrader generate_assignment)"
-	@echo "make test-grading  only the grading tests (what .ci/run repeats on Django 5.2 LTS)"
+	@echo "make test-versions the tests that depend on Python's and Django's version (.ci/run repeats"
+	@echo "                   them on Python 3.11 + Django 5.2 LTS)"
 	@echo "make hub           a JupyterHub for one class on http://127.0.0.1:8000 (HUB_STUDENTS=3)"
 	@echo "make hub-test      the class's whole cycle on that hub, in headless Chromium"
 	@echo "make lint          ruff"
@@ -75,10 +86,21 @@ demo: release
 
 # The hub tests need the hub installed; without root, npm or Chromium they are skipped.
 test: install install-hub
-	$(BIN)/python -m pytest --durations=15
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --durations=15
 
-test-grading: install
-	$(BIN)/python -m pytest -m grading
+# What runs in seconds: lint, the unit tests of each wing, the demo project's Django tests, the
+# practice keys, the notebooks' hygiene. Not the catalogue's verdicts (tests/judge/assignments,
+# minutes of real timings), notebooks run end to end, nbgrader classes, the browser or the hub.
+check: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope -q -m "not slow and not browser and not hub" \
+	  --ignore=tests/judge/assignments
+
+# What a change of Python or Django can break: the checks and the catalogue's verdicts, the ORM,
+# the bootstrap, the kernels, the lessons and the practice keys; not the report, PostgreSQL
+# gradebooks, the browser or the hub, which are the same programs on every version.
+test-versions: install
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope --durations=10 -m versions
 
 lab: install
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(LAB_ROOT_FLAG) $(LAB_ARGS)

@@ -135,17 +135,23 @@ def test_feedback_shows_what_failed_tests_observed_but_not_hidden_test_code(two_
     students = [s for s in _failing(root, hidden) if s in _failing(root, visible)]
     assert students, "the class should have a student failing both tests"
     for student in students:
-        autograded = grading.notebook_path(root, "autograded", ASSIGNMENT, student).read_text()
-        assert "check_greet_rejects_bad_delay" in autograded  # the instructor's copy has it all
+        autograded = nbformat.read(
+            grading.notebook_path(root, "autograded", ASSIGNMENT, student), 4
+        )
+        # the instructor's copy has it all
+        assert (
+            'check("test_greet_rejects_bad_delay", greet)'
+            in cells.by_grade_id(autograded, hidden).source
+        )
         page = html.unescape(
             grading.notebook_path(root, "feedback", ASSIGNMENT, student)
             .with_suffix(".html")
             .read_text()
         )
         assert "BEGIN HIDDEN TESTS" not in page, student
-        assert "check_greet_rejects_bad_delay" not in page, student
+        assert 'check("test_greet_rejects_bad_delay"' not in page, student
         assert "Hidden test: a delay that is not a finite number" in page  # the docstring stays
-        assert "check_greet_answers" in page  # visible tests stay visible
+        assert 'check("test_greet_answers", greet)' in page  # visible tests stay visible
     # What the failed hidden test observed is in the feedback, as it is in the notebook.
     for student in students:
         nb = nbformat.read(grading.notebook_path(root, "autograded", ASSIGNMENT, student), 4)

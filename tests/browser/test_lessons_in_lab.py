@@ -77,3 +77,13 @@ def test_lesson_1_chart_renders_in_jupyterlab(page, lab, workspace):
     width, height = chart.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert width > 200 and height > 100, f"the chart is {width}x{height} pixels"
     screenshot(page, "2-lesson-1-chart")
+
+
+def test_lesson_8_runs_all_cells_in_jupyterlab(page, lab, workspace):
+    # Lesson 8 starts real servers (uvicorn, gunicorn) from its cells and stops them; Run All in
+    # the page must get through all of it, as in the lesson test's fresh kernel.
+    nb = run_lesson(page, lab, workspace, "notebooks/08_async_django_in_production.ipynb")
+    printed = "\n".join(outputs(page, "application/vnd.jupyter.stdout"))
+    assert "still async: True" in printed, "no decorator was shown keeping a view async"
+    print(f"lesson 8: {len(nb.cells)} cells, Run All went on")
+    screenshot(page, "2-lesson-8-run-all")

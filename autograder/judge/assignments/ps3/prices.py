@@ -235,13 +235,8 @@ async def prices_rejects_bad_counts(stage: Stage) -> str:
             "(`request.GET.getlist('isbn')`); anything else is a client error: 400 with "
             '{"error": "..."}.',
         )
-        if reply.seconds > 0.75 * LEGACY_DELAY:
-            raise teaching_failure(
-                "prices",
-                f"for {reply.label} the 400 came after {reply.seconds:.2f} s.",
-                "The view looked prices up before it checked how many isbns there are.",
-                "Check the count first and answer 400 at once.",
-            )
+    # "Before any lookup" is what the legacy service saw, not how soon the 400 came: a busy
+    # machine can delay an answer that looked nothing up.
     if log.calls:
         raise teaching_failure(
             "prices",
