@@ -58,7 +58,7 @@ def test_the_class_has_every_hostile_kind(hostile_class):
         "loops forever",
         "ignores interrupts",
         "kills its kernel",
-        "prints 30 MB",
+        "prints 5 MB",
         "noise on stderr",
         "deleted the set-up cell",
         "edited to `pass`",
@@ -117,7 +117,7 @@ def test_a_killed_kernel_and_a_hang_fail_only_their_cells(hostile_class):
 
 
 def test_megabytes_of_output_do_not_reach_the_autograded_notebook(hostile_class):
-    student = _find(hostile_class["made"], "prints 30 MB").student
+    student = _find(hostile_class["made"], "prints 5 MB").student
     path = grading.notebook_path(hostile_class["root"], "autograded", ASSIGNMENT, student)
     assert path.stat().st_size < 3_000_000
 

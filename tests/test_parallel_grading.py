@@ -42,7 +42,7 @@ def two_runs(tmp_path_factory):
     """The same class graded twice: by plain ``nbgrader autograde``, and by ``grade --jobs 3``.
 
     The class has the catalogue's mixes and tampering answers, an empty notebook, and the broken
-    and hostile notebooks that need no time limit (syntax error, stderr noise, 30 MB of output,
+    and hostile notebooks that need no time limit (syntax error, stderr noise, 5 MB of output,
     a deleted test cell, an edited and a tagged test cell, a kernel killed by os._exit).
     """
     base = tmp_path_factory.mktemp("runs")

@@ -160,8 +160,8 @@ warnings.warn("a warning of the student's own", stacklevel=1)
 """
 
 MEGABYTES = """\
-# Prints 30 MB while the cell runs; the grader keeps the first megabyte.
-for _ in range(30):
+# Prints 5 MB while the cell runs; the grader keeps the first megabyte.
+for _ in range(5):
     print("x" * 1_000_000)
 """
 
@@ -305,7 +305,7 @@ def example_class(
     )
     add(
         "broken",
-        f"prints 30 MB while {victim} is defined",
+        f"prints 5 MB while {victim} is defined",
         # (the answer first: a busy machine may take the cell's whole minute to print it all)
         {victim: right[victim] + "\n\n" + MEGABYTES},
         everything_passes,
