@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from autograder.judge.client import Reply, Request, Stream, ViewClient
 from autograder.judge.data import Draw
 from autograder.judge.database import KernelDatabase
-from autograder.judge.observe import Stall, ThreadObserver
+from autograder.judge.observe import BLOCKING_CALLS, Stall, ThreadObserver
 from autograder.judge.probe import LoopProbe
 from autograder.runtime.simulated.services import CallLog, Route, ServicesThread
 
@@ -193,10 +193,16 @@ class Stage:
             # batch (the kernel collecting garbage between batches, say) is not this batch's.
             first, last = max(sent, start), min(answered, end)
             stretches = self.observer.stalls(first, last, above=0.0)
-            busy = sum(s.seconds for s in stretches)
+            if not stretches:
+                continue
+            # The longest stretch away from the loop's wait, or all the time spent in blocking
+            # calls if that is more (time.sleep in pieces). Short turns of computing are not
+            # added up: a loaded machine makes many turns late, and none of them is a stall.
+            longest = max(stretches, key=lambda s: s.seconds)
+            blocked = sum(s.seconds for s in stretches if s.what in BLOCKING_CALLS)
+            busy = max(longest.seconds, blocked)
             if busy > 0.005:
-                what = max(stretches, key=lambda s: s.seconds).what
-                found.append(Stall(first, min(busy, last - first), what))
+                found.append(Stall(first, min(busy, last - first), longest.what))
         return found
 
     async def once(self, view: str, request: Request | str, time_limit: float = 10.0) -> Reply:

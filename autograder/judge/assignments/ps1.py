@@ -75,20 +75,29 @@ async def greet_waits_without_blocking(stage: Stage) -> str:
     short = round(stage.draw.uniform(0.25, 0.4), 2)
     long, times = round(short + stage.draw.uniform(0.5, 0.7), 2), 10
     paths = [_greet_path(name="Ada", delay=(short, long)[i % 2]) for i in range(times)]
-    run = await stage.run("greet", paths)
-    _all_answered(run, "greet")
-    shorts, longs = run.replies[0::2], run.replies[1::2]
-    quickest = min(shorts, key=lambda r: r.seconds)
-    later = statistics.median(r.ended for r in longs) - statistics.median(r.ended for r in shorts)
-    early = quickest.seconds < 0.8 * short
-    if not early:  # (a loop blocked by time.sleep answers in turn too: say why first)
-        assert_loop_never_blocked(run.stall, "greet", times, what=run.stall_what)
+    # A kernel the machine did not run for longer than (long - short) answers the short ones
+    # late too: that is inconclusive, so the batch is sent again (twice at most). A view that
+    # does not wait answers every batch in turn; only a right one can ever pass.
+    for attempt in range(3):
+        run = await stage.run("greet", paths)
+        _all_answered(run, "greet")
+        shorts, longs = run.replies[0::2], run.replies[1::2]
+        quickest = min(shorts, key=lambda r: r.seconds)
+        later = statistics.median(r.ended for r in longs) - statistics.median(
+            r.ended for r in shorts
+        )
+        early = quickest.seconds < 0.8 * short
+        if not early:  # (a loop blocked by time.sleep answers in turn too: say why first)
+            assert_loop_never_blocked(run.stall, "greet", times, what=run.stall_what)
+        if early or later >= 0.5 * (long - short):
+            break
     if early or later < 0.5 * (long - short):
         raise teaching_failure(
             "greet",
             f"{quickest.label} answered after {quickest.seconds:.2f} s, and the answers to "
             f"?delay={long} came {later:.2f} s after those to ?delay={short} (sent in turn; a "
-            f"view that waits answers them about {long - short:.2f} s later).",
+            f"view that waits answers them about {long - short:.2f} s later"
+            f"{'' if attempt == 0 else f'; the last of {attempt + 1} batches'}).",
             "The view did not wait the number of seconds the request asked for.",
             "`await asyncio.sleep(delay)` before answering.",
         )
