@@ -1,5 +1,8 @@
 """The catalogue, submitted as a class and graded through nbgrader, gets exactly its grades."""
 
+import os
+import shutil
+
 import nbformat
 import pytest
 
@@ -17,10 +20,25 @@ def _tag_everything(path):
     nbformat.write(nb, path)
 
 
+def _representative(tmp_path, assignment, submissions):
+    """The submissions nbgrader grades here: the empty one, every answer that only nbgrader can
+    judge (``alone-``: tampering and hostile ones), and every fourth mix of wrong answers. Every
+    answer of the mixes gets its verdict from the same checks in tests/judge/assignments; the
+    stability benchmark (``--judge``) and ``FULL_CATALOGUE=1`` grade them all this way."""
+    mixes = [s.student for s in submissions if s.student.startswith("mix")]
+    kept = set(mixes if os.environ.get("FULL_CATALOGUE") else mixes[::4])
+    chosen = [s for s in submissions if not s.student.startswith("mix") or s.student in kept]
+    for dropped in {s.student for s in submissions} - {s.student for s in chosen}:
+        shutil.rmtree(tmp_path / "submitted" / dropped)
+    return chosen
+
+
 @pytest.mark.parametrize("assignment", grading.assignment_ids())
 def test_catalogue_is_graded_as_expected_by_nbgrader(tmp_path, assignment):
     grading.new_course(tmp_path, [assignment])
-    submissions = grading.submit_catalogue(tmp_path, assignment)
+    submissions = _representative(
+        tmp_path, assignment, grading.submit_catalogue(tmp_path, assignment)
+    )
     # One more student: a mixed submission with wrong answers again, every cell tagged to be
     # skipped; if the tags were honoured its failing tests would score full points.
     mixed = next(

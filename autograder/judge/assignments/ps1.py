@@ -78,7 +78,7 @@ async def greet_waits_without_blocking(stage: Stage) -> str:
     # A kernel the machine did not run for longer than (long - short) answers the short ones
     # late too: that is inconclusive, so the batch is sent again (twice at most). A view that
     # does not wait answers every batch in turn; only a right one can ever pass.
-    for attempt in range(3):
+    for batches in range(1, 4):  # noqa: B007 (the last one is told in the message)
         run = await stage.run("greet", paths)
         _all_answered(run, "greet")
         shorts, longs = run.replies[0::2], run.replies[1::2]
@@ -97,7 +97,7 @@ async def greet_waits_without_blocking(stage: Stage) -> str:
             f"{quickest.label} answered after {quickest.seconds:.2f} s, and the answers to "
             f"?delay={long} came {later:.2f} s after those to ?delay={short} (sent in turn; a "
             f"view that waits answers them about {long - short:.2f} s later"
-            f"{'' if attempt == 0 else f'; the last of {attempt + 1} batches'}).",
+            f"{'' if batches == 1 else f'; the last of {batches} batches'}).",
             "The view did not wait the number of seconds the request asked for.",
             "`await asyncio.sleep(delay)` before answering.",
         )
