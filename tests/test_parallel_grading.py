@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.instructor import example_class, grading, parallel
+from autograder.instructor import catalogue, example_class, grading, parallel
 from autograder.instructor import notebook_cells as cells
 from autograder.judge.data import course_secret
 from tests import pg
@@ -103,9 +103,16 @@ def test_autograded_notebooks_and_feedback_are_the_same(two_runs):
     sequential, concurrent = two_runs["sequential"], two_runs["parallel"]
     for stage in ("autograded", "feedback"):
         assert files_under(sequential / stage) == files_under(concurrent / stage), stage
+    # A submission marked erratic in the catalogue fails the same tests each time, but not
+    # always with the same words: its test cells are compared by what failed, not by the text.
+    erratic_sources = catalogue.erratic_sources(ASSIGNMENT)
+    erratic = {s.student for s in two_runs["made"] if set(s.answers.values()) & erratic_sources}
     for path in sorted((sequential / "autograded").rglob("*.ipynb")):
         twin = concurrent / path.relative_to(sequential)
-        ours, theirs = normalized_notebook(path), normalized_notebook(twin)
+        student = path.parent.parent.name
+        ours, theirs = (
+            normalized_notebook(p, outcomes_only=student in erratic) for p in (path, twin)
+        )
         assert len(ours) == len(theirs), path.parent.parent.name
         differ = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
         assert not differ, (path.parent.parent.name, differ[:1])

@@ -18,6 +18,10 @@ output...) says so in a ``# hostile: <what it tries>`` line. Its ``fails`` are t
 honest part fails when the judge grades it; such answers are graded only through nbgrader (the
 Validate preview runs in the kernel, which they can fool by design) and in a submission of their
 own, since what they do may reach the other answers of the notebook.
+
+A wrong answer whose failure is certain but whose message is not (it behaves differently from
+one run to the next) says why in an ``# erratic: <why>`` line: two gradings of it are compared by
+their scores, not their words.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Variant:
     fails: frozenset[str] | None  # None: every test of the notebook fails
     says: tuple[str, ...]
     hostile: str = ""  # what it tries against the grader, if anything
+    erratic: str = ""  # why its failure's message may differ between two runs
 
     @property
     def label(self) -> str:
@@ -59,7 +64,7 @@ class Variant:
 
 def _parse(path: Path, assignment: str, answer: str) -> Variant:
     source = path.read_text()
-    kind, description, fails, says, hostile = None, "", frozenset(), [], ""
+    kind, description, fails, says, hostile, erratic = None, "", frozenset(), [], "", ""
     for line in source.splitlines():
         if not line.startswith("# "):
             break
@@ -73,16 +78,18 @@ def _parse(path: Path, assignment: str, answer: str) -> Variant:
             says.append(value)
         elif key == "hostile":
             hostile = value
+        elif key == "erratic":
+            erratic = value
     if kind is None:
         raise ValueError(f"{path}: the first line must be '# right: ...' or '# wrong: ...'")
     if kind == "wrong" and not fails and fails is not None:
         raise ValueError(f"{path}: a wrong answer must name the tests it fails ('# fails: ...')")
     if kind == "right" and (fails or fails is None):
         raise ValueError(f"{path}: a right answer cannot fail tests")
-    if hostile and kind == "right":
-        raise ValueError(f"{path}: a hostile answer is a wrong one ('# wrong: ...')")
+    if (hostile or erratic) and kind == "right":
+        raise ValueError(f"{path}: a hostile or erratic answer is a wrong one ('# wrong: ...')")
     return Variant(assignment, answer, path.stem, source, kind == "right", description,
-                   fails, tuple(says), hostile)  # fmt: skip
+                   fails, tuple(says), hostile, erratic)  # fmt: skip
 
 
 def load(assignment: str, root: Path = CATALOGUE) -> dict[str, list[Variant]]:
@@ -95,6 +102,11 @@ def load(assignment: str, root: Path = CATALOGUE) -> dict[str, list[Variant]]:
         )
         for answer in sorted(p for p in folder.iterdir() if p.is_dir())
     }
+
+
+def erratic_sources(assignment: str) -> set[str]:
+    """The answer sources of ``assignment`` marked ``# erratic``."""
+    return {v.source for vs in load(assignment).values() for v in vs if v.erratic}
 
 
 def tests_of(nb: nbformat.NotebookNode, answer: str | None = None) -> list[str]:
