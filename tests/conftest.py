@@ -12,6 +12,17 @@ def django_like_a_notebook():
     setup_notebook(quiet=True)
 
 
+@pytest.fixture(scope="session")
+def graded_ps1_class(tmp_path_factory, worker_id):
+    """ps1's example class, graded once for the whole run (every xdist worker shares it): the
+    report, parallel grading and feedback tests all assert on this one result."""
+    from tests.grading_helpers import graded_class
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent  # the workers' common folder
+    return graded_class(shared, "ps1_async_views")
+
+
 def run(coroutine):
     """Run a coroutine to completion in a fresh event loop (the tests' stand-in for a cell).
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import re
+import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import nbformat
@@ -132,3 +137,48 @@ def sandbox_uids_running(uids: set[int] | None = None, base: int = 1_500_000_000
         if (uids is None and uid >= base) or (uids is not None and uid in uids):
             found.append(f"{entry.name} uid={uid}")
     return found
+
+
+@dataclass
+class GradedClass:
+    """ps1's example class graded by ``autograder grade --jobs 3`` (see :func:`graded_class`)."""
+
+    pristine: Path  # the course as submitted, before grading (same secret): copy it to regrade
+    root: Path  # the course, graded, with feedback
+    made: list  # the example submissions, each with its expected grades
+    cli: subprocess.CompletedProcess
+    seconds: float  # how long the grading command took
+
+
+def graded_class(shared: Path, assignment: str) -> GradedClass:
+    """The example class, built and graded once per test run for every worker that asks.
+
+    ``shared`` is a folder all pytest-xdist workers see: the first to ask builds the class
+    under a lock; the others wait for it and read the same result. Tests read it, never change
+    it (a test that regrades copies ``pristine``)."""
+    from autograder.instructor import example_class, grading
+    from autograder.judge.data import course_secret
+
+    folder = shared / f"graded-{assignment}"
+    folder.mkdir(parents=True, exist_ok=True)
+    done = folder / "graded.pickle"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            pristine, root = folder / "pristine", folder / "course"
+            shutil.rmtree(pristine, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
+            grading.new_course(pristine, [assignment])
+            made = example_class.submit_example_class(
+                pristine, assignment, size=16, hangs=False, vandals=False
+            )
+            # One course secret for every copy: the judge draws the same data each time.
+            course_secret(pristine / ".autograder" / "secret")
+            shutil.copytree(pristine, root)
+            started = time.perf_counter()
+            result = grade_cli(assignment, root, jobs=3)
+            seconds = time.perf_counter() - started
+            grading.nbgrader("generate_feedback", assignment, "--force", course_root=root)
+            made = [replace(s, edit=None) for s in made]  # (its notebook is written: no code)
+            done.write_bytes(pickle.dumps(GradedClass(pristine, root, made, result, seconds)))
+    return pickle.loads(done.read_bytes())

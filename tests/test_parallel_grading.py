@@ -18,7 +18,6 @@ import pytest
 
 from autograder.instructor import catalogue, example_class, grading, parallel
 from autograder.instructor import notebook_cells as cells
-from autograder.judge.data import course_secret
 from tests import pg
 from tests.grading_helpers import (
     files_under,
@@ -38,38 +37,27 @@ def _sqlite(root: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    """The same class graded twice: by plain ``nbgrader autograde``, and by ``grade --jobs 3``.
+def two_runs(graded_ps1_class, tmp_path_factory):
+    """The same class graded twice: by ``grade --jobs 3`` (the run's shared graded class,
+    tests/conftest.py), and here by plain ``nbgrader autograde`` on a copy of it as submitted.
 
     The class has the catalogue's mixes and tampering answers, an empty notebook, and the broken
     and hostile notebooks that need no time limit (syntax error, stderr noise, 5 MB of output,
     a deleted test cell, an edited and a tagged test cell, a kernel killed by os._exit).
     """
     base = tmp_path_factory.mktemp("runs")
-    sequential, concurrent = base / "sequential", base / "parallel"
-    grading.new_course(sequential, [ASSIGNMENT])
-    made = example_class.submit_example_class(
-        sequential, ASSIGNMENT, size=14, hangs=False, vandals=False
-    )
-    # One course secret for both copies, so the judge draws the same data for each submission.
-    course_secret(sequential / ".autograder" / "secret")
-    shutil.copytree(sequential, concurrent)
-
+    sequential = base / "sequential"
+    shutil.copytree(graded_ps1_class.pristine, sequential)
     started = time.perf_counter()
     grading.nbgrader("autograde", ASSIGNMENT, "--force", course_root=sequential)
     sequential_seconds = time.perf_counter() - started
     grading.nbgrader("generate_feedback", ASSIGNMENT, "--force", course_root=sequential)
-
-    started = time.perf_counter()
-    result = grade_cli(ASSIGNMENT, concurrent, jobs=3)
-    parallel_seconds = time.perf_counter() - started
-    grading.nbgrader("generate_feedback", ASSIGNMENT, "--force", course_root=concurrent)
     yield {
-        "made": made,
+        "made": graded_ps1_class.made,
         "sequential": sequential,
-        "parallel": concurrent,
-        "cli": result,
-        "seconds": (sequential_seconds, parallel_seconds),
+        "parallel": graded_ps1_class.root,
+        "cli": graded_ps1_class.cli,
+        "seconds": (sequential_seconds, graded_ps1_class.seconds),
     }
     shutil.rmtree(base, ignore_errors=True)
 

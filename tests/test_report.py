@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import csv
 import re
-import shutil
 import subprocess
 import sys
 
@@ -13,30 +12,27 @@ import pytest
 
 from autograder.instructor import catalogue, example_class, grading, report
 from autograder.instructor.paths import REPO
-from tests.grading_helpers import grade_cli
 
 ASSIGNMENT = "ps1_async_views"
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("report") / "course"
-    grading.new_course(root, [ASSIGNMENT])
-    made = example_class.submit_example_class(root, ASSIGNMENT, size=16, hangs=False, vandals=False)
-    result = grade_cli(ASSIGNMENT, root, jobs=3)
+def graded(graded_ps1_class):
+    """The shared graded class (tests/conftest.py), with its report written."""
+    root, made = graded_ps1_class.root, graded_ps1_class.made
+    result = graded_ps1_class.cli
     assert result.returncode == 0, result.stdout + result.stderr
     wrong = grading.wrong_grades(grading.scores(root, ASSIGNMENT), made, root, ASSIGNMENT)
     assert not wrong, "\n".join(wrong)  # the report's numbers are checked against these grades
     command = [sys.executable, "-m", "autograder", "report", "all", "--course-root", str(root)]
     printed = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=True)
     source = catalogue.read_notebook(root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    yield {
+    return {
         "root": root,
         "made": made,
         "printed": printed.stdout,
         "points": example_class.max_points(source),
     }
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def _rows(path):
