@@ -165,11 +165,14 @@ class ThreadObserver:
         first = bisect.bisect_left(self._times, start)
         last = bisect.bisect_right(self._times, end)
         window = self.samples[first:last]
-        found, stretch, charged, kinds = [], None, 0.0, set()
+        found, stretch, charged, kinds, before = [], None, 0.0, set(), None
         for previous, sample in zip([None, *window], window, strict=False):
             if sample.idle:
                 if stretch is not None:
                     charged += _cpu_between(previous, sample)
+                    # Never less than the CPU time it used: the kernel updates the run-queue
+                    # delay late, so a gap's wall clock minus it can come out short.
+                    charged = max(charged, _cpu_between(before, sample))
                 if stretch is not None and charged > above:
                     found.append(Stall(stretch, charged, _what(kinds)))
                 stretch, charged, kinds = None, 0.0, set()
@@ -178,10 +181,13 @@ class ThreadObserver:
             if stretch is None or previous is None or previous.idle:
                 # It left the loop's wait somewhere since the last sample: count the CPU time.
                 stretch, charged = sample.time, _cpu_between(previous, sample)
+                before = previous if previous is not None else sample
                 continue
             charged += self._charge(previous, sample)
-        if stretch is not None and charged > above:
-            found.append(Stall(stretch, charged, _what(kinds)))
+        if stretch is not None:
+            charged = max(charged, _cpu_between(before, window[-1]))
+            if charged > above:
+                found.append(Stall(stretch, charged, _what(kinds)))
         return found
 
     def asleep_for(self) -> float:

@@ -46,9 +46,16 @@ async def ticks(request):
     return StreamingHttpResponse(events(), content_type="text/event-stream")
 
 
+ARRIVED: list[int] = []  # the requests of `deadlock` that have begun
+
+
 async def deadlock(request):
+    ARRIVED.append(1)
     with LOCK:  # a threading.Lock held across an await: the second request blocks the loop
-        await asyncio.sleep(0.2)
+        # The first keeps it until all three have come (however late a loaded machine sends
+        # the third), so that the second and the third each block the loop.
+        while len(ARRIVED) < 3:
+            await asyncio.sleep(0.05)
     return JsonResponse({"ok": True})
 
 
@@ -142,6 +149,7 @@ def test_a_loop_blocked_for_good_is_broken_where_it_waits_and_serving_goes_on():
                     LOCK.release()
 
     threading.Thread(target=rescue, daemon=True).start()
+    ARRIVED.clear()
 
     async def scenario():
         async with staged(["deadlock", "hello"]) as stage:
