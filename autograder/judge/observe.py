@@ -40,7 +40,6 @@ _SLEEP = "asleep (time.sleep)"
 _SOCKET = "waiting for a socket (a blocking client)"
 _LOCK = "waiting for a lock or another thread"
 _FILE_LOCK = "waiting for a file lock (a database?)"
-BLOCKING_CALLS = frozenset({_SLEEP, _SOCKET, _FILE_LOCK})  # what blocks a loop, not load
 _CALLS = {
     "x86_64": {35: _SLEEP, 230: _SLEEP, 0: _SOCKET, 7: _SOCKET, 23: _SOCKET, 45: _SOCKET,
                47: _SOCKET, 270: _SOCKET, 271: _SOCKET, 202: _LOCK, 72: _FILE_LOCK},

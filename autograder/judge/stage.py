@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from autograder.judge.client import Reply, Request, Stream, ViewClient
 from autograder.judge.data import Draw
 from autograder.judge.database import KernelDatabase
-from autograder.judge.observe import BLOCKING_CALLS, Stall, ThreadObserver
+from autograder.judge.observe import Stall, ThreadObserver
 from autograder.judge.probe import LoopProbe
 from autograder.runtime.simulated.services import CallLog, Route, ServicesThread
 
@@ -195,14 +195,13 @@ class Stage:
             stretches = self.observer.stalls(first, last, above=0.0)
             if not stretches:
                 continue
-            # The longest stretch away from the loop's wait, or all the time spent in blocking
-            # calls if that is more (time.sleep in pieces). Short turns of computing are not
-            # added up: a loaded machine makes many turns late, and none of them is a stall.
+            # The longest stretch away from the loop's wait. Short turns are not added up: a
+            # loaded machine makes many turns late, and none of them is a stall. (A blocking
+            # call seen in a sample marks its whole stretch, so blocking stretches are not
+            # added up either: a right answer's quick socket reads would be counted.)
             longest = max(stretches, key=lambda s: s.seconds)
-            blocked = sum(s.seconds for s in stretches if s.what in BLOCKING_CALLS)
-            busy = max(longest.seconds, blocked)
-            if busy > 0.005:
-                found.append(Stall(first, min(busy, last - first), longest.what))
+            if longest.seconds > 0.005:
+                found.append(Stall(first, min(longest.seconds, last - first), longest.what))
         return found
 
     async def once(self, view: str, request: Request | str, time_limit: float = 10.0) -> Reply:
