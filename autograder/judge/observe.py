@@ -40,6 +40,7 @@ _SLEEP = "asleep (time.sleep)"
 _SOCKET = "waiting for a socket (a blocking client)"
 _LOCK = "waiting for a lock or another thread"
 _FILE_LOCK = "waiting for a file lock (a database?)"
+COMPUTING = "running (computing)"  # running Python code (teaching gives it its own limit)
 _CALLS = {
     "x86_64": {35: _SLEEP, 230: _SLEEP, 0: _SOCKET, 7: _SOCKET, 23: _SOCKET, 45: _SOCKET,
                47: _SOCKET, 270: _SOCKET, 271: _SOCKET, 202: _LOCK, 72: _FILE_LOCK},
@@ -235,4 +236,4 @@ def _what(kinds: set[str]) -> str:
     waits = sorted(k for k in kinds if k not in ("running", _LOCK))
     if waits:
         return waits[0]
-    return "running (computing)" if "running" in kinds else _LOCK
+    return COMPUTING if "running" in kinds else _LOCK

@@ -13,6 +13,7 @@ import math
 import textwrap
 
 from autograder.judge.client import Reply
+from autograder.judge.observe import COMPUTING
 from autograder.runtime.simulated.services import CallLog
 
 # A loop that was blocked this long while the view ran means something in it did not await.
@@ -24,7 +25,6 @@ DEFAULT_STALL_LIMIT = 0.1
 # right answers 0.11-0.16 s, then 0.31 and 0.33 s. A right answer never makes a blocking call, so
 # those keep the tight limit; running code is allowed this much.
 COMPUTING_STALL_LIMIT = 0.5
-COMPUTING = "running (computing)"
 
 
 # nbgrader's Validate dialog shows a failed cell's traceback in a box about this many characters
