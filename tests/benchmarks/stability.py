@@ -1,6 +1,7 @@
 """Are the checks stable on a loaded machine? Run them many times while busy loops hold the CPUs.
 
     .venv/bin/python -m tests.benchmarks.stability --runs 100 --hogs 2            # the preview
+    .venv/bin/python -m tests.benchmarks.stability --runs 100 --hogs 2 --parallel 4   # sooner
     .venv/bin/python -m tests.benchmarks.stability --judge --runs 5 --hogs 2      # the grader
 
 The preview (default): each run executes every assignment's notebook in this process
@@ -13,7 +14,10 @@ grades: every right, wrong and hostile answer, each with its submission's own hi
 ``autograder grade --jobs N`` in the full sandbox, and compares every score with the catalogue's.
 That is what decides grades.
 
-While it runs, ``--hogs`` processes spin on the CPUs. Prints one line per run and a summary;
+While it runs, ``--hogs`` processes spin on the CPUs. ``--parallel K`` makes K runs at once, each
+in its own process: a run mostly waits (on the delays the checks send), so K runs finish about K
+times sooner, and each shares the cores with the hogs and the other runs, a heavier load than
+the hogs alone. Prints one line per run and a summary;
 exits non-zero on any wrong verdict. Not part of `make test` (it takes many minutes): record its
 result in the issue note.
 """
@@ -25,6 +29,7 @@ import multiprocessing
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from autograder.instructor import catalogue
 from autograder.instructor.notebook_runner import run_notebook
@@ -101,6 +106,32 @@ def _one_judged_run(index: int, assignments: list[str], jobs: int) -> tuple[Coun
     return counts, problems
 
 
+def _quiet_setup() -> None:
+    setup_notebook(quiet=True)
+
+
+def _run(index: int, args: argparse.Namespace, assignments: list[str]):
+    started = time.perf_counter()
+    if args.judge:
+        counts, problems = _one_judged_run(index, assignments, args.jobs)
+    else:
+        counts, problems = _one_run(index, args.wrong, assignments)
+    return index, counts, problems, time.perf_counter() - started
+
+
+def _runs(args: argparse.Namespace, assignments: list[str]):
+    """Yield each run's result as it ends, ``args.parallel`` runs at a time."""
+    if args.parallel <= 1:
+        for index in range(args.runs):
+            yield _run(index, args, assignments)
+        return
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.parallel, mp_context=spawn, initializer=_quiet_setup) as pool:
+        futures = [pool.submit(_run, index, args, assignments) for index in range(args.runs)]
+        for future in as_completed(futures):
+            yield future.result()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
@@ -111,6 +142,7 @@ def main() -> int:
         action="store_true",
         help="grade the catalogue as a class through the judge, in the sandbox",
     )
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once, one process each")
     parser.add_argument("--jobs", type=int, default=4, help="with --judge: notebooks at a time")
     parser.add_argument(
         "--assignments",
@@ -127,26 +159,23 @@ def main() -> int:
     for hog in hogs:
         hog.start()
     total, all_problems, durations = Counter(), [], []
+    began = time.perf_counter()
     try:
-        for index in range(args.runs):
-            started = time.perf_counter()
-            if args.judge:
-                counts, problems = _one_judged_run(index, assignments, args.jobs)
-            else:
-                counts, problems = _one_run(index, args.wrong, assignments)
-            durations.append(time.perf_counter() - started)
+        for done, (index, counts, problems, duration) in enumerate(_runs(args, assignments), 1):
+            durations.append(duration)
             total.update(counts)
             all_problems += problems
-            print(f"run {index + 1:3d}/{args.runs}: {dict(counts)} in {durations[-1]:.1f} s",
-                  flush=True)  # fmt: skip
+            print(f"run {index + 1:3d} ({done:3d}/{args.runs} done): {dict(counts)} "
+                  f"in {duration:.1f} s", flush=True)  # fmt: skip
             for problem in problems:
                 print(f"    {problem}", flush=True)
     finally:
         for hog in hogs:
             hog.kill()
     mode = f"the judge (--jobs {args.jobs})" if args.judge else "the preview"
-    print(f"\n{args.runs} runs of {mode} with {args.hogs} CPU hogs: {dict(total)}; "
-          f"run time {min(durations):.1f}-{max(durations):.1f} s")  # fmt: skip
+    print(f"\n{args.runs} runs of {mode}, {args.parallel} at a time, with {args.hogs} CPU hogs: "
+          f"{dict(total)}; run time {min(durations):.1f}-{max(durations):.1f} s, "
+          f"{time.perf_counter() - began:.0f} s in all")  # fmt: skip
     return 1 if all_problems else 0
 
 
