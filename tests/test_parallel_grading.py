@@ -233,6 +233,27 @@ def test_the_command_refuses_an_assignment_the_gradebook_does_not_know(tmp_path)
     assert "generate_assignment no_such_assignment" in result.stderr, result.stderr
 
 
+def test_more_workers_per_cpu_than_verdicts_stay_right_with_is_warned_of(monkeypatch):
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    assert parallel.default_jobs() == 4
+    assert parallel.too_many_jobs(4) is None and parallel.too_many_jobs(6) is None
+    warning = parallel.too_many_jobs(7)
+    assert warning and "--jobs 7" in warning and "Use --jobs 4" in warning
+
+
+def test_a_containers_cpu_quota_counts_as_its_cpus(tmp_path):
+    assert parallel._cgroup_cpu_quota(tmp_path) is None  # no cgroup files: the affinity counts
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert parallel._cgroup_cpu_quota(tmp_path) is None  # no quota
+    (tmp_path / "cpu.max").write_text("250000 100000\n")  # a pod's limits.cpu: "2.5"
+    assert parallel._cgroup_cpu_quota(tmp_path) == 2.5
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("400000\n")  # cgroup v1
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert parallel._cgroup_cpu_quota(tmp_path) == 4.0
+
+
 def test_unknown_plain_arguments_are_refused():
     with pytest.raises(SystemExit):
         parallel.main(["ps1_async_views", "--frobnicate"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 import time
 from pathlib import Path
 
@@ -32,11 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         "-j",
         type=int,
         default=parallel.default_jobs(),
-        help="grading workers (default: 3 per CPU)",
+        help=f"grading workers (default: {parallel.WORKERS_PER_CPU} per CPU)",
     )
     parser.add_argument("--size", type=int, default=40, help="students per assignment")
     parser.add_argument("--root", type=Path, default=DEMO_ROOT, help="course folder")
     args = parser.parse_args(argv or [])
+    if warning := parallel.too_many_jobs(args.jobs):
+        print(warning, file=sys.stderr)
     root = args.root.resolve()
     started = time.perf_counter()
     print(f"Course folder: {root}")

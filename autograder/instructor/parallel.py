@@ -32,6 +32,7 @@ import contextlib
 import fcntl
 import io
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -433,10 +434,56 @@ def total_scores(db_url: str, assignment: str, students: list[str]) -> tuple[dic
     return scores, max_score
 
 
+# Workers per CPU. A submission's kernel mostly waits (the hidden tests sleep to measure
+# concurrency), so a CPU keeps more than one busy; but the judge's timing verdicts need each
+# kernel to get the CPU when it is ready. tests/benchmarks/grading_speed.py, 40 submissions of
+# ps1: 2 and 3 per CPU gave every grade the class expects (on 2 CPUs: 117 s and 110 s, against
+# 348 s for stock nbgrader); 4 per CPU (4 workers on 1 CPU) gave one wrong verdict, 6 per CPU
+# three (two of them wrong answers that passed).
+WORKERS_PER_CPU = 2
+MOST_WORKERS_PER_CPU = 3
+
+
+def cpus() -> int:
+    """The CPUs this process may use: its affinity, and a container's CPU quota (a pod's
+    ``limits.cpu`` shows as the cgroup's quota, not in the affinity, which lists the node's)."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
+    quota = _cgroup_cpu_quota()
+    return max(1, min(count, math.floor(quota))) if quota else count
+
+
+def _cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs' worth of the cgroup's quota (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``), or None."""
+    for quota_file, period_file in (
+        ("cpu.max", None),
+        ("cpu/cpu.cfs_quota_us", "cpu/cpu.cfs_period_us"),
+    ):
+        try:
+            fields = (root / quota_file).read_text().split()
+            if period_file:
+                fields.append((root / period_file).read_text().strip())
+            quota, period = fields[0], fields[1]
+            if quota not in ("max", "-1") and int(period) > 0:
+                return int(quota) / int(period)
+        except (OSError, ValueError, IndexError):
+            continue
+    return None
+
+
 def default_jobs() -> int:
-    """Three workers per CPU: a submission's kernel mostly waits (the hidden tests sleep to
-    measure concurrency), so a CPU keeps about three busy (tests/benchmarks/grading_speed.py)."""
-    return 3 * (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+    return WORKERS_PER_CPU * cpus()
+
+
+def too_many_jobs(jobs: int) -> str | None:
+    """What to tell an instructor who asks for more workers than the verdicts stay right with."""
+    if jobs <= MOST_WORKERS_PER_CPU * cpus():
+        return None
+    return (
+        f"warning: --jobs {jobs} is more than {MOST_WORKERS_PER_CPU} workers per CPU "
+        f"({cpus()} CPUs here). Kernels that wait for a CPU can change verdicts that depend on "
+        f"timing (measured: 4 per CPU gave a right answer a failure, 6 per CPU let wrong ones "
+        f"pass). Use --jobs {default_jobs()}, the default."
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -453,7 +500,8 @@ def main(argv: list[str]) -> int:
         "-j",
         type=int,
         default=default_jobs(),
-        help=f"worker processes (default: 3 per CPU, here {default_jobs()})",
+        help=f"worker processes (default: {WORKERS_PER_CPU} per CPU, here {default_jobs()}; "
+        f"more than {MOST_WORKERS_PER_CPU} per CPU can change timing verdicts)",
     )
     parser.add_argument(
         "--course-root",
@@ -466,6 +514,8 @@ def main(argv: list[str]) -> int:
     unknown = [o for o in options if not (o.startswith("--") and "." in o.split("=")[0])]
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if warning := too_many_jobs(args.jobs):
+        print(warning, file=sys.stderr)
     run = grade(
         args.assignment, args.jobs, args.course_root, options, progress=not args.no_progress
     )
