@@ -17,9 +17,8 @@ That is what decides grades.
 While it runs, ``--hogs`` processes spin on the CPUs. ``--parallel K`` makes K runs at once, each
 in its own process: a run mostly waits (on the delays the checks send), so K runs finish about K
 times sooner, and each shares the cores with the hogs and the other runs, a heavier load than
-the hogs alone. Prints one line per run and a summary;
-exits non-zero on any wrong verdict. Not part of `make test` (it takes many minutes): record its
-result in the issue note.
+the hogs alone. Prints one line per run and a summary; exits non-zero on any wrong verdict. Not
+part of `make test` (it takes many minutes): record its result in the issue note.
 """
 
 from __future__ import annotations
