@@ -357,6 +357,9 @@ async def _serving(path: str, namespace: dict, views: Iterable[str], values: Ite
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("ignore")
             gc.collect()  # what earlier cells left to collect (and its warnings) is not the view's
+        # What survived lives on (Django, the notebook's definitions): the collections during
+        # the session (the warnings' gc.collect()) need only walk what the requests made.
+        gc.freeze()
         gc.disable()  # a collection pause is not the view's doing; collect between requests instead
     guard = _LoopGuard.install() if views else None
     app.guarded = guard is not None
