@@ -317,12 +317,15 @@ async def _server_at(path: str) -> _Server:
 @contextlib.asynccontextmanager
 async def session(path: str, namespace: dict, views: Iterable[str], token: str = "",
                   constants: dict | None = None, values: Iterable[str] = (),
-                  clear_cache: bool = False) -> AsyncIterator[NotebookViews]:  # fmt: skip
+                  clear_cache: bool = False,
+                  freeze: bool = False) -> AsyncIterator[NotebookViews]:  # fmt: skip
     """Serve ``views`` (names in ``namespace``) at ``path`` for the duration of the block.
 
     ``constants`` are provided names put back to their documented values meanwhile; ``values``
     are names whose values the client may read (answers that are data, not views);
-    ``clear_cache`` empties Django's default cache first (a check that needs cold entries).
+    ``clear_cache`` empties Django's default cache first (a check that needs cold entries);
+    ``freeze``: what lives when the session starts is left out of later garbage collections
+    (only for a process that ends soon, as a grading kernel does with its notebook).
     """
     saved = {name: namespace.get(name, _MISSING) for name in constants or {}}
     namespace.update(constants or {})
@@ -331,7 +334,7 @@ async def session(path: str, namespace: dict, views: Iterable[str], token: str =
             from django.core.cache import caches
 
             await caches["default"].aclear()
-        async with _serving(path, namespace, views, values, token) as app:
+        async with _serving(path, namespace, views, values, token, freeze) as app:
             yield app
     finally:
         for name, value in saved.items():
@@ -346,7 +349,7 @@ _MISSING = object()
 
 @contextlib.asynccontextmanager
 async def _serving(path: str, namespace: dict, views: Iterable[str], values: Iterable[str],
-                   token: str):  # fmt: skip
+                   token: str, freeze: bool):  # fmt: skip
     server = await _server_at(path)
     app = server.app
     views = frozenset(views)
@@ -357,9 +360,12 @@ async def _serving(path: str, namespace: dict, views: Iterable[str], values: Ite
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("ignore")
             gc.collect()  # what earlier cells left to collect (and its warnings) is not the view's
-        # What survived lives on (Django, the notebook's definitions): the collections during
-        # the session (the warnings' gc.collect()) need only walk what the requests made.
-        gc.freeze()
+        if freeze:
+            # What survived lives until the kernel ends (Django, the notebook's definitions):
+            # the collections during the session (the warnings' gc.collect()) need only walk
+            # what the requests made. Not in a preview: a student's kernel lives on, and cycles
+            # frozen now would never be collected.
+            gc.freeze()
         gc.disable()  # a collection pause is not the view's doing; collect between requests instead
     guard = _LoopGuard.install() if views else None
     app.guarded = guard is not None
@@ -382,7 +388,9 @@ async def serve(path: str, views: Iterable[str], token: str = "", constants: dic
     """Serve ``views`` at ``path`` until the client says done (what the grader runs in a kernel)."""
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    async with session(path, namespace, views, token, constants, values, clear_cache) as app:
+    async with session(
+        path, namespace, views, token, constants, values, clear_cache, freeze=True
+    ) as app:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(app.done.wait(), limit)
 

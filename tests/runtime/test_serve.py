@@ -144,3 +144,21 @@ def test_a_stream_streams_and_a_client_that_leaves_stops_it():
     events = run(_with_server(namespace, body))
     assert events[0] == "data: 0\n\n" and len(events) == 3
     assert namespace["STATE"].get("closed"), "the generator went on after the client left"
+
+
+def test_only_a_grading_session_leaves_what_lives_out_of_the_collections():
+    import gc
+
+    async def nothing(client):
+        return None
+
+    before = gc.get_freeze_count()
+    run(_with_server(_namespace(), nothing))
+    # A preview: the student's kernel lives on, and cycles frozen now would never be collected.
+    assert gc.get_freeze_count() == before
+    try:
+        # What serve() asks for, in a grading kernel:
+        run(_with_server(_namespace(), nothing, freeze=True))
+        assert gc.get_freeze_count() > before + 10_000
+    finally:
+        gc.unfreeze()
