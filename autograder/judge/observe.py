@@ -112,7 +112,7 @@ def _field(status: bytes, name: bytes) -> bytes | None:
     at = status.find(name)
     if at < 0:
         return None
-    end = status.find(b"\n", at)
+    end = status.find(b"\n", at + len(name))
     return status[at + len(name) : end if end >= 0 else None].strip()
 
 
@@ -161,8 +161,9 @@ class ThreadObserver:
         else:
             idle, call = True, None
         status = self._files["status"].read() or b""
-        switches = _field(status, b"voluntary_ctxt_switches:")
-        state = _field(status, b"State:")
+        # (at a line's start: "nonvoluntary_ctxt_switches:" ends with the same words)
+        switches = _field(status, b"\nvoluntary_ctxt_switches:")
+        state = _field(status, b"\nState:")
         stopped = state is not None and state[:1] in (b"T", b"t")
         sched = (self._files["schedstat"].read() or b"").split()
         cpu = int(sched[0]) / 1e9 if len(sched) >= 2 else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -111,3 +112,13 @@ def test_a_thread_that_cannot_be_observed_says_so():
     with observer:
         time.sleep(0.01)
     assert observer.stalls() == []
+
+
+def test_a_sample_reads_the_threads_counters():
+    # The voluntary switches tell a thread that stayed in one call across a gap in the samples
+    # ("nonvoluntary_ctxt_switches:" ends with the same words: the line's start counts).
+    with ThreadObserver(os.getpid(), threading.get_native_id()) as observer:
+        time.sleep(0.05)
+    sample = observer.samples[-1]
+    assert isinstance(sample.switches, int) and sample.switches > 0, sample
+    assert sample.cpu is not None and sample.queued is not None and not sample.stopped, sample
