@@ -224,14 +224,14 @@ def sandbox_cgroup_name(text: str) -> bool:
     return "autograder-kernel-" in text
 
 
-@needs_full_sandbox
-@pytest.mark.skipif(not sandbox.probe().get("cgroups"), reason="no cgroup can be made here")
 def test_a_kernel_leaves_what_the_zygote_imported_out_of_its_collections(tmp_path):
     # Walking the preloaded modules on every collection took half a grading kernel's CPU time.
     nb = run(["import gc; print(gc.get_freeze_count())"], tmp_path, sandbox.SandboxSettings())
     assert int(stdout(nb.cells[0])) > 50_000, "the zygote did not gc.freeze() what it imported"
 
 
+@needs_full_sandbox
+@pytest.mark.skipif(not sandbox.probe().get("cgroups"), reason="no cgroup can be made here")
 def test_memory_is_limited_per_kernel_not_per_process(tmp_path):
     code = """\
 import subprocess, sys
